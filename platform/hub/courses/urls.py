@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "courses"
+urlpatterns = [
+    path("courses/<slug:slug>/", views.dashboard, name="dashboard"),
+    path("courses/<slug:slug>/schedule/", views.schedule, name="schedule"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar"),
+]

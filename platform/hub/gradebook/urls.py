@@ -1,0 +1,4 @@
+"""Pages of the gradebook app."""
+
+app_name = "gradebook"
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API endpoints of the grading app."""
+
+urlpatterns: list = []

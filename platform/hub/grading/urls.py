@@ -1,0 +1,4 @@
+"""Pages of the grading app."""
+
+app_name = "grading"
+urlpatterns: list = []

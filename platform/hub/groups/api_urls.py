@@ -1,0 +1,3 @@
+"""API endpoints of the groups app."""
+
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""Pages of the groups app."""
+
+app_name = "groups"
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API endpoints of the submissions app."""
+
+urlpatterns: list = []

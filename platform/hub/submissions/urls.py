@@ -1,0 +1,4 @@
+"""Pages of the submissions app."""
+
+app_name = "submissions"
+urlpatterns: list = []
