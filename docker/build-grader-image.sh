@@ -45,7 +45,8 @@ fi
 
 mkdir -p "$build_dir"
 if ! docker image inspect "$base_tag" >/dev/null 2>&1; then
-    rootfs="$build_dir/rootfs-$inputs_hash"
+    # Keyed by the package list only: editing this script must not redo the slow debootstrap.
+    rootfs="$build_dir/rootfs-bookworm-$(echo "$debian_packages" | sha256sum | cut -c1-12)"
     if [[ ! -x "$rootfs/usr/bin/python3" ]]; then
         rm -rf "$rootfs"
         log "debootstrap bookworm from $(mirror) into $rootfs"
@@ -58,7 +59,9 @@ if ! docker image inspect "$base_tag" >/dev/null 2>&1; then
     tar -C "$rootfs" -c . | docker import - "$base_tag" >&2
 fi
 
-wheelhouse="$build_dir/wheelhouse"
+# The build context holds the wheelhouse only (never the rootfs, which is large).
+context="$build_dir/context"
+wheelhouse="$context/wheelhouse"
 mkdir -p "$wheelhouse"
 log "pip download ${wheels[*]} -> $wheelhouse"
 # --only-binary + explicit cp311/manylinux targets: the wheels must match bookworm's Python 3.11
@@ -74,5 +77,5 @@ fi
 
 log "docker build -> $image_tag"
 docker build --network none --build-arg BASE_IMAGE="$base_tag" \
-    -f "$dockerfile" -t "$image_tag" "$build_dir" >&2
+    -f "$dockerfile" -t "$image_tag" "$context" >&2
 echo "$image_tag"
