@@ -153,7 +153,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"grading.run_job": {"queue": "cpu"}}
+CELERY_TASK_ROUTES = {"grading.run_next_job": {"queue": "cpu"}}
 CELERY_BEAT_SCHEDULE = {
     "sweep-expired-grading-leases": {
         "task": "grading.sweep_jobs",
@@ -161,6 +161,13 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_TASK_ALWAYS_EAGER = False
+# A running job's lease is extended every third of it while its worker lives; a killed worker's
+# job is re-queued by the sweeper once the lease runs out.
+GRADING_LEASE_SECONDS = env.int("GRADING_LEASE_SECONDS", default=60)
+GRADING_MAX_ATTEMPTS = env.int("GRADING_MAX_ATTEMPTS", default=4)
+GRADING_BACKOFF_SECONDS = env.int("GRADING_BACKOFF_SECONDS", default=30)
+GRADING_RESIGNAL_SECONDS = env.int("GRADING_RESIGNAL_SECONDS", default=120)
+GRADING_WORKERS = env.int("GRADING_WORKERS", default=1)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,0 +1,90 @@
+"""Reads of the grading app."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils import timezone
+
+from hub.courses.access import access_course
+from hub.submissions.deadlines import deadline_effective_for
+
+from .models import GradingJob, Report
+
+VISIBLE_TO_STUDENTS = {"visible"}
+
+
+def access_submission_by_id(user, course_slug: str, submission_id: int):
+    """The submission if `user` may see it: its student, a member of its group, or the course's
+    staff. Returns (course, membership, submission)."""
+    from hub.submissions.models import Submission
+
+    course, membership = access_course(user, course_slug)
+    submission = (
+        Submission.objects.select_related("assignment", "assignment__course", "student")
+        .filter(pk=submission_id, assignment__course=course)
+        .first()
+    )
+    if submission is None:
+        raise Http404("No such submission")
+    if membership.is_staff or submission.student_id == user.pk or _in_group_of(user, submission):
+        return course, membership, submission
+    raise Http404("No such submission")
+
+
+def _in_group_of(user, submission) -> bool:
+    try:
+        from hub.groups.selectors import group_for
+    except ImportError:
+        return False
+    group = group_for(student=submission.student, assignment=submission.assignment)
+    return group is not None and group.memberships.filter(student=user).exists()
+
+
+def latest_job(*, submission) -> GradingJob | None:
+    return GradingJob.objects.filter(submission=submission).exclude(status=GradingJob.Status.SUPERSEDED).order_by("-queued_at").first()
+
+
+def latest_report(*, submission) -> Report | None:
+    return Report.objects.filter(submission=submission).order_by("-created_at").first()
+
+
+def results_for_viewer(*, results: dict, staff: bool, after_due: bool, published: bool) -> dict:
+    """The results.json a viewer may see. Hidden checks count in the score; a student sees them
+    once their visibility allows (Gradescope's semantics)."""
+    if staff:
+        return results
+    allowed = set(VISIBLE_TO_STUDENTS)
+    if after_due:
+        allowed.add("after_due_date")
+    if published:
+        allowed |= {"after_due_date", "after_published"}
+    shown = dict(results)
+    shown["tests"] = [t for t in results.get("tests", []) if t.get("visibility", "visible") in allowed]
+    hidden = len(results.get("tests", [])) - len(shown["tests"])
+    shown["hidden_tests"] = hidden
+    if hidden and not published:
+        # The total would reveal the hidden checks' outcome before grades are published.
+        shown["score"] = None
+    return shown
+
+
+def report_view_for(*, report: Report, membership, now: datetime | None = None) -> dict:
+    now = now or timezone.now()
+    submission = report.submission
+    assignment = submission.assignment
+    deadline = deadline_effective_for(student=submission.student, assignment=assignment)
+    published = bool(assignment.grades_released_at and assignment.grades_released_at <= now)
+    return results_for_viewer(
+        results=report.results,
+        staff=membership.is_staff,
+        after_due=now > deadline.due_at,
+        published=published,
+    )
+
+
+def require_staff(membership) -> None:
+    if not membership.is_staff:
+        raise PermissionDenied("Only the course's staff may do this")

@@ -1,0 +1,115 @@
+from pathlib import Path
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from hub.courses.access import access_course_as_staff
+from hub.courses.models import Assignment
+
+from .jobs import job_queue_place
+from .models import GradingJob, Report
+from .selectors import access_submission_by_id, latest_job, latest_report, report_view_for
+from .services import grading_job_rerun
+
+
+def _status_context(submission, membership):
+    job = latest_job(submission=submission)
+    report = latest_report(submission=submission)
+    return {
+        "submission": submission,
+        "job": job,
+        "place": job_queue_place(job=job) if job else None,
+        "elapsed": (timezone.now() - job.started_at) if job and job.started_at and job.is_pending else None,
+        "report": report,
+        "results": report_view_for(report=report, membership=membership) if report else None,
+        "membership": membership,
+        "course": submission.assignment.course,
+    }
+
+
+def report_page(request, slug: str, submission_id: int):
+    course, membership, submission = access_submission_by_id(request.user, slug, submission_id)
+    return render(request, "grading/report.html", _status_context(submission, membership))
+
+
+def status_fragment(request, slug: str, submission_id: int):
+    """The live part of the report page; htmx polls it while the job is pending."""
+    course, membership, submission = access_submission_by_id(request.user, slug, submission_id)
+    return render(request, "grading/_grading_status.html", _status_context(submission, membership))
+
+
+def artifact(request, slug: str, submission_id: int, report_id: int, name: str):
+    course, membership, submission = access_submission_by_id(request.user, slug, submission_id)
+    report = get_object_or_404(Report, pk=report_id, submission=submission)
+    shown = report_view_for(report=report, membership=membership)
+    listed = {a.get("name"): a for a in shown.get("artifacts", []) if isinstance(a, dict)}
+    if name not in listed or not report.artifacts_dir:
+        raise Http404("No such artifact")
+    # The file is looked up by the name the trusted report lists, never by a path from the URL.
+    root = Path(report.artifacts_dir).resolve()
+    path = (root / listed[name].get("path", name)).resolve()
+    if root not in path.parents or not path.is_file() or path.is_symlink():
+        raise Http404("No such artifact")
+    return FileResponse(open(path, "rb"), content_type="image/png")
+
+
+def reports_list(request, slug: str, assignment_slug: str):
+    course, membership = access_course_as_staff(request.user, slug)
+    assignment = get_object_or_404(Assignment, course=course, slug=assignment_slug)
+    jobs = (
+        GradingJob.objects.filter(assignment=assignment)
+        .exclude(status=GradingJob.Status.SUPERSEDED)
+        .select_related("student", "submission", "report")
+        .order_by("student__username", "-queued_at")
+    )
+    status = request.GET.get("status", "")
+    if status:
+        jobs = jobs.filter(status=status)
+    if request.GET.get("late") == "1":
+        jobs = jobs.exclude(submission__lateness="on_time")
+    if request.GET.get("infra") == "1":
+        jobs = jobs.filter(Q(status=GradingJob.Status.FAILED_INFRASTRUCTURE) | Q(report__gradable=False))
+    failing = request.GET.get("failing", "")
+    rows = []
+    for job in jobs:
+        report = getattr(job, "report", None)
+        failed = [t["name"] for t in (report.results.get("tests", []) if report else []) if t.get("status") == "failed"]
+        if failing and failing not in failed:
+            continue
+        rows.append({"job": job, "report": report, "failed": failed})
+    sort = request.GET.get("sort", "student")
+    if sort == "score":
+        rows.sort(key=lambda r: (r["report"].score if r["report"] else -1))
+    elif sort == "time":
+        rows.sort(key=lambda r: r["job"].queued_at, reverse=True)
+    check_names = sorted({n for r in rows for n in r["failed"]})
+    return render(request, "grading/reports_list.html", {
+        "course": course, "membership": membership, "assignment": assignment, "rows": rows,
+        "statuses": GradingJob.Status.choices, "check_names": check_names, "filters": request.GET,
+    })
+
+
+@require_POST
+def rerun(request, slug: str, submission_id: int):
+    course, membership, submission = access_submission_by_id(request.user, slug, submission_id)
+    if not membership.is_staff:
+        raise Http404("No such page")
+    grading_job_rerun(submission=submission, requested_by=request.user)
+    messages.success(request, f"Grading of submission {submission.pk} queued again.")
+    return redirect("grading:report", slug, submission.pk)
+
+
+@require_POST
+def rerun_all(request, slug: str, assignment_slug: str):
+    course, membership = access_course_as_staff(request.user, slug)
+    assignment = get_object_or_404(Assignment, course=course, slug=assignment_slug)
+    count = 0
+    for submission in assignment.submissions.filter(is_active=True).select_related("assignment", "student"):
+        grading_job_rerun(submission=submission, requested_by=request.user)
+        count += 1
+    messages.success(request, f"{count} active submissions queued for grading again.")
+    return redirect("grading:reports", slug, assignment.slug)
