@@ -1,0 +1,5 @@
+import sys
+
+from grader.harness.runner import main
+
+sys.exit(main())

@@ -1,0 +1,121 @@
+"""``bwrap``: bubblewrap, for Linux machines without a Docker engine.
+
+Every namespace is unshared (network included). The sandbox's root is an empty tmpfs into
+which only these are mounted: the Python runtime and its site-packages (read-only), the
+harness (read-only), the job and the submission (read-only), the training files (read-only),
+a size-capped tmpfs for /tmp and one for /out. The harness runs as PID 1 of the new PID
+namespace: when it exits, the kernel kills whatever the student left behind. There is no
+cgroup here, so memory and processes are bounded with rlimits (RLIMIT_AS per process,
+RLIMIT_NPROC), set in the child before bwrap executes.
+"""
+
+from __future__ import annotations
+
+import resource
+import shutil
+import sys
+import sysconfig
+from collections.abc import Callable
+from pathlib import Path
+
+from grader.sandbox.base import (
+    DATA_MOUNT,
+    HARNESS_ROOT,
+    JOB_MOUNT,
+    OUT_MOUNT,
+    SUBMISSION_MOUNT,
+    RunOutcome,
+    SandboxRequest,
+    SandboxUnavailable,
+    grader_package_dir,
+    harness_command,
+    minimal_env,
+    run_process,
+)
+
+SANDBOX_UID = 65534
+TMP_MB = 256
+# System folders the interpreter and torch's shared libraries need; /etc is NOT among them
+# (no passwd, no shadow, no resolv.conf): only ld.so.cache is bound.
+SYSTEM_DIRS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
+
+
+class BwrapBackend:
+    name = "bwrap"
+
+    def __init__(self, bwrap: str | None = None, python: str | None = None) -> None:
+        self.bwrap = bwrap or shutil.which("bwrap") or ""
+        self.python = python or sys.executable
+
+    def run(self, request: SandboxRequest) -> RunOutcome:
+        if not self.bwrap:
+            raise SandboxUnavailable("bubblewrap (bwrap) is not installed")
+        command = [self.bwrap, *self.arguments(request), "--", *harness_command(self.python)]
+        outcome = RunOutcome(backend=self.name, sandboxed=True)
+        return run_process(command, env=minimal_env(), request=request, outcome=outcome,
+                           preexec=rlimits(request))
+
+    def arguments(self, request: SandboxRequest) -> list[str]:
+        limits = request.limits
+        args = [
+            "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
+            "--die-with-parent", "--new-session", "--as-pid-1", "--disable-userns", "--cap-drop", "ALL",
+            "--hostname", "sandbox", "--clearenv",
+            "--proc", "/proc", "--dev", "/dev",
+            "--size", str(TMP_MB << 20), "--tmpfs", "/tmp",
+            "--size", str(limits.output_mb << 20), "--tmpfs", OUT_MOUNT,
+        ]
+        for folder in SYSTEM_DIRS:
+            path = Path(folder)
+            if path.is_symlink():
+                args += ["--symlink", str(path.readlink()), folder]
+            elif path.is_dir():
+                args += ["--ro-bind", folder, folder]
+        if Path("/etc/ld.so.cache").exists():
+            args += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+        for runtime in runtime_dirs():
+            args += ["--ro-bind", runtime, runtime]
+        package = grader_package_dir()
+        args += [
+            "--ro-bind", str(package / "__init__.py"), f"{HARNESS_ROOT}/grader/__init__.py",
+            "--ro-bind", str(package / "harness"), f"{HARNESS_ROOT}/grader/harness",
+            "--ro-bind", str(request.job_dir), JOB_MOUNT,
+            "--ro-bind", str(request.submission_dir), SUBMISSION_MOUNT,
+            "--dir", DATA_MOUNT,
+        ]
+        for name, source in request.data_files.items():
+            args += ["--ro-bind", str(source.resolve()), f"{DATA_MOUNT}/{name}"]
+        env = minimal_env({"PYTHONPATH": HARNESS_ROOT, "HOME": "/tmp", "TMPDIR": "/tmp"})
+        for key, value in env.items():
+            args += ["--setenv", key, value]
+        return [*args, "--chdir", "/tmp"]
+
+
+def runtime_dirs() -> list[str]:
+    """The interpreter's prefixes (a venv and the Python it was made from), outside /usr."""
+    candidates = {sys.prefix, sys.base_prefix, sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    dirs = sorted({str(Path(c).resolve()) for c in candidates} | {str(Path(c)) for c in candidates})
+    kept: list[str] = []
+    for folder in dirs:
+        if any(folder == s or folder.startswith(s + "/") for s in SYSTEM_DIRS):
+            continue
+        if any(folder.startswith(k + "/") for k in kept):
+            continue
+        kept.append(folder)
+    return kept
+
+
+def rlimits(request: SandboxRequest) -> Callable[[], None]:
+    limits = request.limits
+    memory = limits.memory_mb << 20
+    file_size = max(limits.output_mb, TMP_MB) << 20
+
+    def apply() -> None:
+        # Runs in the forked child before exec: these bind bwrap and everything under it.
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits.pids, limits.pids))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
+
+    return apply
