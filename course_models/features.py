@@ -57,7 +57,7 @@ class FeatureNet(nn.Module):
 def to_unit_images(images: Any) -> torch.Tensor:
     """uint8 in [0, 255] or float in [0, 1], shape (N, 28, 28) or (N, 1, 28, 28) ->
     float32 (N, 1, 28, 28) in [0, 1]."""
-    t = images if isinstance(images, torch.Tensor) else torch.from_numpy(np.asarray(images))
+    t = images if isinstance(images, torch.Tensor) else torch.from_numpy(np.array(images))
     if t.dtype == torch.uint8:
         t = t.float() / 255.0
     else:
