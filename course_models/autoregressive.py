@@ -157,12 +157,12 @@ class MADE(nn.Module):
         Uniform draws come from ``generator`` on the CPU, so a seed gives the same samples on
         every device.
         """
-        device = self.layers[0].weight.device
-        x = torch.zeros(n, self.in_features, device=device)
+        weight = self.layers[0].weight
+        x = torch.zeros(n, self.in_features, device=weight.device, dtype=weight.dtype)
         for d in self.order.tolist():
             p = torch.sigmoid(self(x)[:, d])
-            u = torch.rand(n, generator=generator).to(device)
-            x[:, d] = (u < p).float()
+            u = torch.rand(n, generator=generator).to(weight.device)
+            x[:, d] = (u < p).to(x.dtype)
         return x
 
 
@@ -237,11 +237,11 @@ class PixelCNN(nn.Module):
         self, n: int, height: int, width: int, generator: torch.Generator | None = None
     ) -> torch.Tensor:
         """``n`` binary images ``(n, 1, H, W)`` drawn pixel by pixel in raster order."""
-        device = self.layers[0].weight.device
-        x = torch.zeros(n, 1, height, width, device=device)
+        weight = self.layers[0].weight
+        x = torch.zeros(n, 1, height, width, device=weight.device, dtype=weight.dtype)
         for i in range(height):
             for j in range(width):
                 p = torch.sigmoid(self(x)[:, 0, i, j])
-                u = torch.rand(n, generator=generator).to(device)
-                x[:, 0, i, j] = (u < p).float()
+                u = torch.rand(n, generator=generator).to(weight.device)
+                x[:, 0, i, j] = (u < p).to(x.dtype)
         return x

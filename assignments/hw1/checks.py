@@ -1,0 +1,583 @@
+"""HW1 VERIFY phase: trusted. Never imports or runs student code.
+
+Every check reads the artifacts written by tasks.py as data, regenerates the inputs from the
+job seed (common.py), loads the student's exported parameters into the REFERENCE architecture
+(course_models/) and compares in float64. The student's code ran in float64 too, so exact
+comparisons use tight tolerances (see CALIBRATION.md, "Tolerances"); only the training runs
+are statistical, with thresholds measured over many seeds.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy
+import torch
+
+from course_models import autoregressive as ref_ar
+from course_models import flows as ref_flows
+from course_models import vae as ref_vae
+from course_models.metrics import bits_per_dim
+from grader.verify import CheckFailed, CheckResult
+
+
+def _load_common():
+    name = "hw1_common"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("common.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+C = _load_common()
+F64 = torch.float64
+
+# Exact comparisons (float64 on both sides; see CALIBRATION.md).
+ATOL, RTOL = 1e-7, 1e-7
+# Held-out thresholds, from CALIBRATION.md (reference over 200+ seeds).
+MADE_BPD_PASS = 0.400
+MADE_BPD_ZERO = 0.700  # no credit at or above (an independent-pixel model is near 0.72)
+VAE_NLL_PASS = 60.0
+VAE_NLL_ZERO = 100.0
+# chi-square (15 degrees of freedom) of the sampler's counts: P(correct sampler > 45) < 1e-4
+SAMPLE_CHI2_MAX = 45.0
+
+
+# -------------------------------------------------------------------------------- helpers
+def _tensors(ctx, task: str, name: str) -> dict[str, torch.Tensor]:
+    return {k: v.to("cpu") for k, v in ctx.load_tensors(task, name).items()}
+
+
+def _get(t: dict[str, torch.Tensor], key: str) -> torch.Tensor:
+    if key not in t:
+        raise CheckFailed(f"the artifact has no {key!r}: the task did not finish that step")
+    value = t[key]
+    return value.to(F64) if value.is_floating_point() else value
+
+
+def _load(model: torch.nn.Module, t: dict[str, torch.Tensor], prefix: str, what: str) -> torch.nn.Module:
+    """Load the exported state (keys ``prefix.<name>``) into a reference module, in float64."""
+    state = {k[len(prefix) + 1 :]: v for k, v in t.items() if k.startswith(prefix + ".")}
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    if missing or unexpected:
+        raise CheckFailed(
+            f"{what}: the parameters and buffers do not follow the spec's names "
+            f"(missing {missing[:6]}, unexpected {unexpected[:6]})"
+        )
+    for k, v in state.items():
+        if tuple(v.shape) != tuple(expected[k].shape):
+            raise CheckFailed(f"{what}: {k} has shape {tuple(v.shape)}, the spec says {tuple(expected[k].shape)}")
+        state[k] = v.to(expected[k].dtype) if not expected[k].is_floating_point() else v.to(F64)
+    model = model.to(F64)
+    model.load_state_dict(state)
+    return model.eval()
+
+
+def _close(actual: torch.Tensor, expected: torch.Tensor, what: str, scale: float = 1.0) -> None:
+    """Raise unless ``|a - e| <= scale * (ATOL + RTOL |e|)`` elementwise."""
+    if tuple(actual.shape) != tuple(expected.shape):
+        raise CheckFailed(f"{what}: shape {tuple(actual.shape)}, expected {tuple(expected.shape)}")
+    actual = actual.to(F64)
+    bad = ~((actual - expected).abs() <= scale * (ATOL + RTOL * expected.abs()))
+    if bad.any():
+        i = tuple(int(j) for j in bad.nonzero()[0])
+        raise CheckFailed(
+            f"{what}: at index {i} got {float(actual[i]):.8g}, expected {float(expected[i]):.8g} "
+            f"({int(bad.sum())} of {bad.numel()} entries differ)"
+        )
+
+
+def _jacobian_per_sample(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """``(B, out, in)``: Jacobian of ``f`` (batched) for each sample separately."""
+    rows = []
+    for xi in x:
+        shape = xi.shape
+        rows.append(
+            torch.autograd.functional.jacobian(lambda v, shape=shape: f(v.view(1, *shape)).reshape(-1), xi.reshape(-1))
+        )
+    return torch.stack(rows)
+
+
+def _parts(results: list[tuple[str, bool, str]], metrics: dict | None = None) -> CheckResult:
+    """Partial credit: the fraction of named parts that passed; fail outright if none did."""
+    passed = [name for name, ok, _ in results if ok]
+    failed = [f"{name}: {msg}" for name, ok, msg in results if not ok]
+    score = len(passed) / len(results)
+    if not passed:
+        raise CheckFailed("; ".join(failed))
+    text = f"{len(passed)}/{len(results)} parts correct" + ("; " + "; ".join(failed) if failed else "")
+    return CheckResult(score=score, output=text, metrics=metrics or {})
+
+
+def _part(name: str, fn: Callable[[], None]) -> tuple[str, bool, str]:
+    try:
+        fn()
+        return name, True, ""
+    except CheckFailed as exc:
+        return name, False, str(exc)
+
+
+# -------------------------------------------------------------------------------- MADE
+def _made(t: dict[str, torch.Tensor], prefix: str, d: int, hidden: list[int], what: str) -> ref_ar.MADE:
+    return _load(ref_ar.MADE(d, hidden), t, prefix, what)
+
+
+def _made_leaks(made: ref_ar.MADE, order: torch.Tensor, x: torch.Tensor) -> tuple[float, tuple[int, int] | None]:
+    jac = _jacobian_per_sample(made, x).abs().sum(0)
+    forbidden = ~C.allowed_connections(order)
+    leak = jac * forbidden
+    if leak.max() > 0:
+        i, j = (int(v) for v in (leak == leak.max()).nonzero()[0])
+        return float(leak.max()), (i, j)
+    return 0.0, None
+
+
+def _check_order(made: ref_ar.MADE, order: torch.Tensor) -> None:
+    if not torch.equal(made.order.cpu(), order):
+        raise CheckFailed(f"the MADE's order buffer is {made.order.tolist()}, but it was built with order={order.tolist()}")
+
+
+def check_made_forward(ctx) -> CheckResult:
+    t = _tensors(ctx, "autoregressive", "made")
+    made = _made(t, "made_init", C.MADE_D, C.MADE_HIDDEN, "MADE")
+    x = C.made_inputs(ctx.seed)
+    with torch.no_grad():
+        _close(_get(t, "made_init_logits"), made(x), "MADE logits (your forward vs. masked layers of your weights)")
+    return CheckResult(score=1.0, output="forward equals the masked network of the exported weights and masks")
+
+
+def check_made_causal(ctx) -> CheckResult:
+    t = _tensors(ctx, "autoregressive", "made")
+    order = C.made_order(ctx.seed)
+    made = _made(t, "made_init", C.MADE_D, C.MADE_HIDDEN, "MADE")
+    _check_order(made, order)
+    leak, where = _made_leaks(made, order, C.made_inputs(ctx.seed))
+    if where is not None:
+        i, j = where
+        raise CheckFailed(
+            f"output {i} depends on input {j} (|dJ| = {leak:.3g}), which is not before it in the order {order.tolist()}"
+        )
+    return CheckResult(score=1.0, output=f"causal in the order {order.tolist()} (Jacobian)", metrics={"max_leak": 0.0})
+
+
+def check_made_connectivity(ctx) -> CheckResult:
+    t = _tensors(ctx, "autoregressive", "made")
+    order = C.made_order(ctx.seed)
+    made = _made(t, "made_init", C.MADE_D, C.MADE_HIDDEN, "MADE")
+    paths = made.layers[0].mask
+    for layer in made.layers[1:]:
+        paths = layer.mask @ paths
+    allowed = C.allowed_connections(order)
+    if (paths[~allowed] != 0).any():
+        raise CheckFailed("the masks allow a connection that the order forbids")
+    present = (paths[allowed] > 0).to(F64)
+    fraction = float(present.mean())
+    missing = int((present == 0).sum())
+    metrics = {"allowed_connections_present": fraction}
+    if missing:
+        i, j = (int(v) for v in ((paths == 0) & allowed).nonzero()[0])
+        msg = f"{missing} of {int(allowed.sum())} allowed connections are missing, e.g. input {j} -> output {i}"
+        if fraction < 0.5:
+            raise CheckFailed(msg)
+        return CheckResult(score=0.0, output=msg, metrics=metrics)
+    return CheckResult(score=1.0, output="every allowed input -> output connection exists", metrics=metrics)
+
+
+def check_made_after_training(ctx) -> CheckResult:
+    t = _tensors(ctx, "autoregressive", "made")
+    order = C.made_order(ctx.seed)
+    made = _made(t, "made_trained", C.MADE_D, C.MADE_HIDDEN, "trained MADE")
+    x = C.made_inputs(ctx.seed)
+    _check_order(made, order)
+    if torch.equal(_get(t, "made_trained.layers.0.weight"), _get(t, "made_init.layers.0.weight")):
+        raise CheckFailed("the weights did not change in training: does log_prob carry gradients?")
+    with torch.no_grad():
+        _close(
+            _get(t, "made_trained_logits"),
+            made(x),
+            "after training, your forward differs from the masked network of your weights "
+            "(is the mask applied in every forward, not only at init?)",
+        )
+    leak, where = _made_leaks(made, order, x)
+    if where is not None:
+        raise CheckFailed(f"after training, output {where[0]} depends on input {where[1]}")
+    return CheckResult(score=1.0, output="still causal and consistent after 5 optimiser steps")
+
+
+def check_made_log_prob(ctx) -> CheckResult:
+    t = _tensors(ctx, "autoregressive", "made")
+    made = _made(t, "made_init", C.MADE_D, C.MADE_HIDDEN, "MADE")
+    xs = C.all_binary(C.MADE_D)
+    got = _get(t, "made_log_prob_all")
+    with torch.no_grad():
+        _close(got, made.log_prob(xs), "log_prob on binary inputs")
+    total = float(torch.logsumexp(got, 0))
+    if abs(total) > 1e-6:
+        raise CheckFailed(f"sum of p(x) over all 2^{C.MADE_D} binary x is exp({total:.3g}), not 1")
+    return CheckResult(score=1.0, output=f"log_prob exact; sums to 1 over all 2^{C.MADE_D} inputs")
+
+
+def check_made_sample(ctx) -> CheckResult:
+    t = _tensors(ctx, "autoregressive", "made_sample")
+    small = _made(t, "small", C.SMALL_D, C.SMALL_HIDDEN, "small MADE")
+    _check_order(small, C.small_order(ctx.seed))
+    xs = C.all_binary(C.SMALL_D)
+    with torch.no_grad():
+        _close(_get(t, "logits"), small(xs), "small MADE logits")
+        p = torch.exp(small.log_prob(xs))
+    s = _get(t, "samples")
+    if tuple(s.shape) != (C.SMALL_N_SAMPLES, C.SMALL_D):
+        raise CheckFailed(f"sample({C.SMALL_N_SAMPLES}) returned shape {tuple(s.shape)}")
+    if not ((s == 0) | (s == 1)).all():
+        raise CheckFailed("samples are not 0/1")
+    chi2 = _chi_square(s, p)
+    if chi2 > SAMPLE_CHI2_MAX:
+        raise CheckFailed(f"the samples do not follow the model: chi-square {chi2:.1f} > {SAMPLE_CHI2_MAX}")
+    return CheckResult(score=1.0, output=f"chi-square {chi2:.1f} (15 dof)", metrics={"chi2": chi2})
+
+
+def _chi_square(samples: torch.Tensor, p: torch.Tensor) -> float:
+    d = samples.shape[1]
+    index = (samples.long() * (2 ** torch.arange(d - 1, -1, -1))).sum(1)
+    counts = torch.bincount(index, minlength=2**d).to(F64)
+    expected = p * samples.shape[0]
+    return float(((counts - expected) ** 2 / expected.clamp_min(1e-12)).sum())
+
+
+# -------------------------------------------------------------------------------- PixelCNN
+def _pixelcnn(t: dict[str, torch.Tensor], prefix: str) -> ref_ar.PixelCNN:
+    return _load(ref_ar.PixelCNN(**C.PIXELCNN), t, prefix, "PixelCNN")
+
+
+def _pixelcnn_leak(net: ref_ar.PixelCNN, x: torch.Tensor) -> str | None:
+    def f(v):
+        return net(v)
+
+    jac = _jacobian_per_sample(f, x).abs().sum(0)
+    n = x[0].numel()
+    idx = torch.arange(n)
+    forbidden = idx[None, :] >= idx[:, None]
+    leak = jac * forbidden
+    if leak.max() > 0:
+        i, j = (int(v) for v in (leak == leak.max()).nonzero()[0])
+        w = C.PIXELCNN_SIZE
+        kind = "itself" if i == j else f"pixel {divmod(j, w)}, which comes later in raster order"
+        return f"the logit of pixel {divmod(i, w)} depends on {kind}"
+    return None
+
+
+def check_pixelcnn_forward(ctx) -> CheckResult:
+    t = _tensors(ctx, "autoregressive", "pixelcnn")
+    x = C.pixelcnn_inputs(ctx.seed)
+    with torch.no_grad():
+        _close(_get(t, "init_logits"), _pixelcnn(t, "init")(x), "PixelCNN logits")
+        _close(
+            _get(t, "trained_logits"),
+            _pixelcnn(t, "trained")(x),
+            "PixelCNN logits after training (is the mask applied in every forward?)",
+        )
+    return CheckResult(score=1.0, output="forward equals the masked network of the exported weights and masks")
+
+
+def check_pixelcnn_causal(ctx) -> CheckResult:
+    t = _tensors(ctx, "autoregressive", "pixelcnn")
+    x = C.pixelcnn_inputs(ctx.seed)[:2]
+    for prefix in ("init", "trained"):
+        leak = _pixelcnn_leak(_pixelcnn(t, prefix), x)
+        if leak:
+            raise CheckFailed(f"{leak} ({'at init' if prefix == 'init' else 'after 3 optimiser steps'})")
+    mask_a = _get(t, "init.layers.0.mask")
+    k = mask_a.shape[-1] // 2
+    if (mask_a[..., k, k] != 0).any():
+        raise CheckFailed("the type A mask includes the centre pixel")
+    return CheckResult(score=1.0, output="receptive field causal in raster order, at init and after training")
+
+
+def check_pixelcnn_log_prob(ctx) -> CheckResult:
+    t = _tensors(ctx, "autoregressive", "pixelcnn")
+    net = _pixelcnn(t, "init")
+    xs = C.all_binary(4).view(16, 1, 2, 2)
+    got = _get(t, "log_prob_2x2")
+    with torch.no_grad():
+        _close(got, net.log_prob(xs), "log_prob of the 2x2 images")
+    total = float(torch.logsumexp(got, 0))
+    if abs(total) > 1e-6:
+        raise CheckFailed(f"p(x) over all 16 binary 2x2 images sums to exp({total:.3g}), not 1")
+    return CheckResult(score=1.0, output="exact log-likelihood; sums to 1 over all 2x2 binary images")
+
+
+# -------------------------------------------------------------------------------- VAE
+def _vae(t: dict[str, torch.Tensor], prefix: str, d: int, hidden: list[int], latent: int) -> ref_vae.VAE:
+    return _load(ref_vae.VAE(d, hidden, latent), t, prefix, "VAE")
+
+
+def check_vae_kl(ctx) -> CheckResult:
+    t = _tensors(ctx, "vae", "vae")
+    inp = C.vae_inputs(ctx.seed)
+    mu, logvar = inp["kl_mu"], inp["kl_logvar"]
+    expected = (0.5 * (mu**2 + logvar.exp() - 1 - logvar)).sum(-1)
+    _close(_get(t, "kl"), expected, "KL(q || N(0, I)) per example")
+    return CheckResult(score=1.0, output="closed-form KL correct")
+
+
+def check_vae_reparam(ctx) -> CheckResult:
+    t = _tensors(ctx, "vae", "vae")
+    inp = C.vae_inputs(ctx.seed)
+    mu, logvar = inp["r_mu"], inp["r_logvar"]
+    eps = torch.randn(mu.shape, generator=C.generator(ctx.seed, "vae", "reparam"), dtype=F64)
+    z = mu + torch.exp(0.5 * logvar) * eps
+    _close(_get(t, "reparam_z"), z, "z = mu + exp(logvar / 2) * eps")
+    if not bool(_get(t, "reparam_requires_grad")):
+        raise CheckFailed("z does not require grad: the sample is cut off from mu and logvar")
+    _close(_get(t, "reparam_grad_mu"), 2 * z, "d sum(z^2) / d mu")
+    _close(_get(t, "reparam_grad_logvar"), z * (z - mu), "d sum(z^2) / d logvar")
+    return CheckResult(score=1.0, output="z is reparameterised; gradients reach mu and logvar")
+
+
+def _reference_elbos(vae: ref_vae.VAE, x: torch.Tensor, eps: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The ELBO with the given noise: closed-form KL, and the allowed Monte-Carlo KL."""
+    mu, logvar = vae.encoder(x)
+    z = mu + torch.exp(0.5 * logvar) * eps
+    rec = vae.decoder.log_prob(x, z)
+    mc_kl = ref_vae.gaussian_log_density(z, mu, logvar) - ref_vae.standard_normal_log_density(z)
+    return {"closed-form KL": rec - ref_vae.kl_standard_normal(mu, logvar), "Monte-Carlo KL": rec - mc_kl}
+
+
+def check_vae_elbo(ctx) -> CheckResult:
+    t = _tensors(ctx, "vae", "vae")
+    inp = C.vae_inputs(ctx.seed)
+    vae = _vae(t, "vae", C.VAE_D, C.VAE_HIDDEN, C.VAE_LATENT)
+    x = inp["x"]
+    with torch.no_grad():
+        mu, logvar = vae.encoder(x)
+        _close(_get(t, "enc_mu"), mu, "encoder mean")
+        _close(_get(t, "enc_logvar"), logvar, "encoder log-variance")
+        _close(_get(t, "dec_logits"), vae.decoder(inp["z"]), "decoder logits")
+    eps = torch.randn((C.VAE_BATCH, C.VAE_LATENT), generator=C.generator(ctx.seed, "vae", "elbo"), dtype=F64)
+    got = _get(t, "elbo")
+    errors = {}
+    for variant, elbo in _reference_elbos(vae, x, eps).items():
+        try:
+            _close(got, elbo.detach(), f"ELBO ({variant})")
+        except CheckFailed as exc:
+            errors[variant] = str(exc)
+            continue
+        vae.zero_grad()
+        (-elbo.mean()).backward()
+        for name, p in vae.named_parameters():
+            _close(_get(t, f"elbo_grad.{name}"), p.grad, f"gradient of -mean(ELBO) w.r.t. {name}")
+        return CheckResult(score=1.0, output=f"ELBO ({variant}) and its gradients match the reference")
+    raise CheckFailed(errors["closed-form KL"])
+
+
+def _reference_log_weights(vae: ref_vae.VAE, x: torch.Tensor, k: int, g: torch.Generator) -> torch.Tensor:
+    with torch.no_grad():
+        return vae.log_weights(x, k, generator=g)
+
+
+def check_vae_iwae(ctx) -> CheckResult:
+    t = _tensors(ctx, "vae", "vae")
+    vae = _vae(t, "vae", C.VAE_D, C.VAE_HIDDEN, C.VAE_LATENT)
+    x = C.vae_inputs(ctx.seed)["x"]
+    lw = _reference_log_weights(vae, x, C.IWAE_K, C.generator(ctx.seed, "vae", "lw"))
+    _close(_get(t, "log_weights"), lw, "log-weights log p(x, z_i) - log q(z_i | x)")
+    _close(_get(t, "iwae"), torch.logsumexp(lw, 0) - math.log(C.IWAE_K), f"IWAE bound (k = {C.IWAE_K})")
+    return CheckResult(score=1.0, output="log-weights and IWAE bound match the reference")
+
+
+def check_vae_bound_order(ctx) -> CheckResult:
+    t = _tensors(ctx, "vae", "vae")
+    means = {}
+    for name in ("elbo", "iwae5", "iwae50"):
+        v = _get(t, f"order_{name}")
+        if v.shape != (C.ORDER_REPEATS, C.VAE_BATCH) or not torch.isfinite(v).all():
+            raise CheckFailed(f"{name}: expected finite values of shape ({C.ORDER_REPEATS}, {C.VAE_BATCH})")
+        means[name] = float(v.mean())
+    ok = means["elbo"] <= means["iwae5"] <= means["iwae50"]
+    text = f"mean ELBO {means['elbo']:.4f}, IWAE_5 {means['iwae5']:.4f}, IWAE_50 {means['iwae50']:.4f}"
+    if not ok:
+        raise CheckFailed("expected ELBO <= IWAE_5 <= IWAE_50 on average: " + text)
+    return CheckResult(score=1.0, output=text, metrics=means)
+
+
+def check_vae_iwae_stable(ctx) -> CheckResult:
+    t = _tensors(ctx, "vae", "vae")
+    inp = C.vae_inputs(ctx.seed)
+    results = []
+
+    def bound(key, lw, scale):
+        expected = torch.logsumexp(lw.to(F64), 0) - math.log(lw.shape[0])
+        _close(_get(t, key), expected, f"iwae_bound at log-weights near {float(lw.mean()):.0f}", scale=scale)
+
+    results.append(_part("float64", lambda: bound("bound_lw64", inp["lw64"], 1.0)))
+    # float32 input: allow float32 rounding (about 1e-7 relative of |300|)
+    results.append(_part("float32", lambda: bound("bound_lw32", inp["lw32"], 1e3)))
+
+    def big():
+        vae = _vae(t, "big", C.BIG_D, C.BIG_HIDDEN, C.BIG_LATENT)
+        lw = _reference_log_weights(vae, inp["x_big"], C.BIG_K, C.generator(ctx.seed, "vae", "big"))
+        _close(_get(t, "big_log_weights"), lw, f"log-weights of the {C.BIG_D}-dimensional VAE")
+        _close(_get(t, "big_iwae"), torch.logsumexp(lw, 0) - math.log(C.BIG_K), f"IWAE bound in {C.BIG_D} dimensions")
+
+    results.append(_part(f"{C.BIG_D}-dimensional VAE", big))
+    return _parts(results)
+
+
+# -------------------------------------------------------------------------------- flows
+def _flow_parts(layer, x, y, logdet, x_rec, label: str) -> list[tuple[str, bool, str]]:
+    def forward():
+        with torch.no_grad():
+            _close(y, layer(x)[0], f"{label} output")
+
+    def det():
+        if tuple(logdet.shape) != (x.shape[0],):
+            raise CheckFailed(f"logdet has shape {tuple(logdet.shape)}, expected one value per example ({x.shape[0]},)")
+        jac = _jacobian_per_sample(lambda v: layer(v)[0], x)
+        expected = torch.linalg.slogdet(jac)[1]
+        if float(expected.abs().max()) < 1e-3:
+            raise CheckFailed("the exported parameters are at the identity: perturbation not applied")
+        _close(logdet, expected, f"{label} log|det J| per example (autograd Jacobian)")
+
+    def inverse():
+        _close(x_rec, x, f"{label} inverse(forward(x))", scale=10.0)
+
+    return [_part(f"{label} forward", forward), _part(f"{label} log-det", det), _part(f"{label} inverse", inverse)]
+
+
+def check_flow_coupling(ctx) -> CheckResult:
+    t = _tensors(ctx, "flows", "coupling")
+    x = C.flow_inputs(ctx.seed)["x"]
+    results = []
+    for name, mask_type, parity in (("cb0", "checkerboard", 0), ("cb1", "checkerboard", 1), ("ch1", "channel", 1)):
+        layer = _load(ref_flows.AffineCoupling(C.FLOW_SHAPE[0], C.FLOW_HIDDEN, mask_type, parity), t, name, "AffineCoupling")
+        results += _flow_parts(layer, x, _get(t, f"{name}_y"), _get(t, f"{name}_logdet"), _get(t, f"{name}_x_rec"), f"{mask_type}/{parity}")
+    return _parts(results)
+
+
+def check_flow_actnorm(ctx) -> CheckResult:
+    t = _tensors(ctx, "flows", "actnorm")
+    inp = C.flow_inputs(ctx.seed)
+    y0 = _get(t, "y_init")
+    mean = y0.mean(dim=(0, 2, 3))
+    std = y0.std(dim=(0, 2, 3), unbiased=False)
+    if (mean.abs() > 1e-6).any() or ((std - 1).abs() > 2e-3).any():
+        raise CheckFailed(
+            f"after the data-dependent init, channel means {mean.tolist()} and standard deviations {std.tolist()} "
+            "of the first batch's output should be 0 and 1"
+        )
+    layer = _load(ref_flows.ActNorm(C.FLOW_SHAPE[0]), t, "actnorm", "ActNorm")
+    if not bool(layer.initialized):
+        raise CheckFailed("the initialized buffer is 0 after the first forward")
+    x = inp["x"]
+    return _parts(_flow_parts(layer, x, _get(t, "y"), _get(t, "logdet"), _get(t, "x_rec"), "ActNorm"))
+
+
+def check_flow_invconv(ctx) -> CheckResult:
+    t = _tensors(ctx, "flows", "invconv")
+    inp = C.flow_inputs(ctx.seed)
+    x = inp["x"]
+    results = []
+    for name in ("w_neg", "w_pos"):
+        if not torch.equal(_get(t, f"{name}.weight"), inp[name]):
+            raise CheckFailed("InvConv1x1.weight is not the (C, C) matrix the grader set")
+        layer = _load(ref_flows.InvConv1x1(C.FLOW_SHAPE[0]), t, name, "InvConv1x1")
+        sign = "det < 0" if name == "w_neg" else "det > 0"
+        results += _flow_parts(layer, x, _get(t, f"{name}_y"), _get(t, f"{name}_logdet"), _get(t, f"{name}_x_rec"), f"1x1 conv ({sign})")
+    return _parts(results)
+
+
+def _reference_flow() -> ref_flows.Flow:
+    c, h = C.FLOW_SHAPE[0], C.FLOW_HIDDEN
+    return ref_flows.Flow(
+        [
+            ref_flows.ActNorm(c),
+            ref_flows.InvConv1x1(c),
+            ref_flows.AffineCoupling(c, h, "checkerboard", 0),
+            ref_flows.AffineCoupling(c, h, "channel", 1),
+        ],
+        C.FLOW_SHAPE,
+    )
+
+
+def check_flow_log_prob(ctx) -> CheckResult:
+    t = _tensors(ctx, "flows", "flow")
+    inp = C.flow_inputs(ctx.seed)
+    flow = _load(_reference_flow(), t, "flow", "Flow")
+    x = inp["x"]
+    results = _flow_parts(flow, x, _get(t, "z"), _get(t, "logdet"), flow.inverse(flow(x)[0]).detach(), "Flow")[:2]
+
+    def log_prob():
+        with torch.no_grad():
+            _close(_get(t, "log_prob"), flow.log_prob(x), "Flow.log_prob")
+
+    def sample():
+        z = torch.randn((C.FLOW_BATCH, *C.FLOW_SHAPE), generator=C.generator(ctx.seed, "flows", "sample"), dtype=torch.float32)
+        with torch.no_grad():
+            _close(_get(t, "samples"), flow.inverse(z.to(F64)), "Flow.sample = inverse of the seeded base draw", scale=10.0)
+
+    results += [_part("log_prob", log_prob), _part("sample", sample)]
+    return _parts(results)
+
+
+# -------------------------------------------------------------------------------- training runs
+_HELD_OUT: dict[str, torch.Tensor] = {}
+
+
+def _held_out(ctx) -> torch.Tensor:
+    if "x" not in _HELD_OUT:
+        data = ctx.held_out()
+        images = data[0] if isinstance(data, (tuple, list)) else data["images"] if isinstance(data, dict) else data
+        _HELD_OUT["x"] = C.binarize(torch.as_tensor(numpy.array(images)))
+    return _HELD_OUT["x"]
+
+
+def _graded(value: float, pass_at: float, zero_at: float) -> float:
+    """1 at or below ``pass_at``, 0 at or above ``zero_at``, linear between."""
+    if not math.isfinite(value):
+        return 0.0
+    return float(min(1.0, max(0.0, (zero_at - value) / (zero_at - pass_at))))
+
+
+def check_made_heldout_bpd(ctx) -> CheckResult:
+    t = _tensors(ctx, "train_made", "made")
+    d = C.IMAGE_SIZE**2
+    made = _made(t, "made", d, C.TRAIN_MADE["hidden"], "trained MADE")
+    natural = torch.arange(d)
+    _check_order(made, natural)
+    paths = made.layers[0].mask
+    for layer in made.layers[1:]:
+        paths = layer.mask @ paths
+    if (paths[~C.allowed_connections(natural)] != 0).any():
+        raise CheckFailed("the trained MADE's masks are not autoregressive: its likelihood is not a distribution")
+    x = _held_out(ctx)
+    with torch.no_grad():
+        nll = -made.log_prob(x.to(F64)).mean()
+    bpd = float(bits_per_dim(float(nll), d, levels=1))
+    score = _graded(bpd, MADE_BPD_PASS, MADE_BPD_ZERO)
+    text = f"held-out {bpd:.4f} bits/dim on {len(x)} test images (full marks at <= {MADE_BPD_PASS})"
+    if score == 0.0:
+        raise CheckFailed(text)
+    return CheckResult(score=score, output=text, metrics={"bpd": bpd})
+
+
+def check_vae_heldout_nll(ctx) -> CheckResult:
+    t = _tensors(ctx, "train_vae", "vae")
+    d = C.IMAGE_SIZE**2
+    vae = _vae(t, "vae", d, C.TRAIN_VAE["hidden"], C.TRAIN_VAE["latent"])
+    x = _held_out(ctx).to(F64)
+    g = C.generator(ctx.seed, "check", "vae_eps")
+    with torch.no_grad():
+        nll = -float(vae.elbo(x, generator=g).mean())
+    score = _graded(nll, VAE_NLL_PASS, VAE_NLL_ZERO)
+    text = f"held-out negative ELBO {nll:.3f} nats/image on {len(x)} test images (full marks at <= {VAE_NLL_PASS})"
+    if score == 0.0:
+        raise CheckFailed(text)
+    return CheckResult(score=score, output=text, metrics={"neg_elbo_nats": nll})

@@ -1,0 +1,260 @@
+"""HW1 RUN phase: runs INSIDE the sandbox, next to the student's code.
+
+Nothing here decides a grade. Each task calls the student's classes on inputs derived from the
+job's secret seed and writes what they return (tensors, state dicts) as artifacts; checks.py
+judges them on the trusted side. Exact-value tasks run the student's modules in float64, so
+the comparisons are not blurred by TF32 or float32 rounding on any device.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import torch
+
+
+def _load_common():
+    name = "hw1_common"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("common.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+C = _load_common()
+F64 = torch.float64
+
+
+def _state(module: torch.nn.Module, prefix: str) -> dict[str, torch.Tensor]:
+    return {f"{prefix}.{k}": v.detach().clone() for k, v in module.state_dict().items()}
+
+
+def _perturb(module: torch.nn.Module, g: torch.Generator) -> None:
+    """Move every parameter away from its (possibly special) initial value."""
+    with torch.no_grad():
+        for _, p in sorted(module.named_parameters()):
+            p.add_((C.PERTURB_SCALE * torch.randn(p.shape, generator=g, dtype=F64)).to(p))
+
+
+def _to(tensor: torch.Tensor, device: str) -> torch.Tensor:
+    return tensor.to(device)
+
+
+# -------------------------------------------------------------------------------- autoregressive
+def task_autoregressive(ctx) -> None:
+    ar = ctx.import_student("autoregressive")
+    dev, seed = ctx.device, ctx.seed
+    out: dict[str, torch.Tensor] = {}
+
+    # MADE in a secret order, at init and after a few optimiser steps.
+    order = C.made_order(seed)
+    made = ar.MADE(C.MADE_D, list(C.MADE_HIDDEN), order=order.tolist(), seed=seed % 2**31).to(dev, F64)
+    x = C.made_inputs(seed).to(dev)
+    out.update(_state(made, "made_init"))
+    out["made_init_logits"] = made(x)
+    out["made_log_prob_all"] = made.log_prob(C.all_binary(C.MADE_D).to(dev))
+    opt = torch.optim.Adam(made.parameters(), lr=C.MADE_LR)
+    batch = C.made_train_batch(seed).to(dev)
+    for _ in range(C.MADE_TRAIN_STEPS):
+        opt.zero_grad()
+        (-made.log_prob(batch).mean()).backward()
+        opt.step()
+    out.update(_state(made, "made_trained"))
+    out["made_trained_logits"] = made(x)
+    ctx.save_tensors("made", out)
+
+    # A small MADE with sharp conditionals, to check the sampler's distribution.
+    small = ar.MADE(C.SMALL_D, list(C.SMALL_HIDDEN), order=C.small_order(seed).tolist(), seed=1).to(dev, F64)
+    with torch.no_grad():
+        for p in small.parameters():
+            p.mul_(C.SMALL_WEIGHT_GAIN)
+    samples = small.sample(C.SMALL_N_SAMPLES, generator=C.generator(seed, "small", "sample"))
+    ctx.save_tensors(
+        "made_sample",
+        {**_state(small, "small"), "logits": small(C.all_binary(C.SMALL_D).to(dev)), "samples": samples},
+    )
+
+    # PixelCNN at init and after a few steps; exact likelihood on all 2x2 images.
+    net = ar.PixelCNN(**C.PIXELCNN, seed=seed % 2**31).to(dev, F64)
+    px = C.pixelcnn_inputs(seed).to(dev)
+    out = _state(net, "init")
+    out["init_logits"] = net(px)
+    out["log_prob_2x2"] = net.log_prob(C.all_binary(4).view(16, 1, 2, 2).to(dev))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    batch = C.pixelcnn_train_batch(seed).to(dev)
+    for _ in range(C.PIXELCNN_TRAIN_STEPS):
+        opt.zero_grad()
+        (-net.log_prob(batch).mean()).backward()
+        opt.step()
+    out.update(_state(net, "trained"))
+    out["trained_logits"] = net(px)
+    ctx.save_tensors("pixelcnn", out)
+
+
+# -------------------------------------------------------------------------------- VAE
+def task_vae(ctx) -> None:
+    V = ctx.import_student("vae")
+    dev, seed = ctx.device, ctx.seed
+    inp = {k: v.to(dev) for k, v in C.vae_inputs(seed).items()}
+    vae = V.VAE(C.VAE_D, list(C.VAE_HIDDEN), C.VAE_LATENT, seed=seed % 2**31).to(dev, F64)
+    out = _state(vae, "vae")
+    x = inp["x"]
+    with torch.no_grad():
+        mu, logvar = vae.encoder(x)
+        out["enc_mu"], out["enc_logvar"] = mu, logvar
+        out["dec_logits"] = vae.decoder(inp["z"])
+
+    out["kl"] = V.kl_standard_normal(inp["kl_mu"], inp["kl_logvar"])
+
+    r_mu = inp["r_mu"].clone().requires_grad_(True)
+    r_logvar = inp["r_logvar"].clone().requires_grad_(True)
+    z = V.reparameterize(r_mu, r_logvar, generator=C.generator(seed, "vae", "reparam"))
+    out["reparam_z"] = z.detach()
+    out["reparam_requires_grad"] = torch.tensor(bool(z.requires_grad))
+    if z.requires_grad:
+        z.pow(2).sum().backward()
+    out["reparam_grad_mu"] = r_mu.grad if r_mu.grad is not None else torch.zeros_like(r_mu)
+    out["reparam_grad_logvar"] = r_logvar.grad if r_logvar.grad is not None else torch.zeros_like(r_logvar)
+
+    vae.zero_grad()
+    elbo = vae.elbo(x, generator=C.generator(seed, "vae", "elbo"))
+    out["elbo"] = elbo.detach()
+    (-elbo.mean()).backward()
+    for name, p in vae.named_parameters():
+        out[f"elbo_grad.{name}"] = p.grad if p.grad is not None else torch.zeros_like(p)
+
+    with torch.no_grad():
+        out["log_weights"] = vae.log_weights(x, C.IWAE_K, generator=C.generator(seed, "vae", "lw"))
+        out["iwae"] = vae.iwae(x, C.IWAE_K, generator=C.generator(seed, "vae", "lw"))
+        g = C.generator(seed, "vae", "order")
+        for k in C.ORDER_KS:
+            name = "elbo" if k == 1 else f"iwae{k}"
+            runs = [vae.elbo(x, generator=g) if k == 1 else vae.iwae(x, k, generator=g) for _ in range(C.ORDER_REPEATS)]
+            out[f"order_{name}"] = torch.stack(runs)
+
+        out["bound_lw64"] = V.iwae_bound(inp["lw64"])
+        out["bound_lw32"] = V.iwae_bound(inp["lw32"])
+        big = V.VAE(C.BIG_D, list(C.BIG_HIDDEN), C.BIG_LATENT, seed=1).to(dev, F64)
+        for p in big.decoder.parameters():
+            p.mul_(C.BIG_DECODER_GAIN)
+        out.update(_state(big, "big"))
+        out["big_log_weights"] = big.log_weights(inp["x_big"], C.BIG_K, generator=C.generator(seed, "vae", "big"))
+        out["big_iwae"] = big.iwae(inp["x_big"], C.BIG_K, generator=C.generator(seed, "vae", "big"))
+    ctx.save_tensors("vae", out)
+
+
+# -------------------------------------------------------------------------------- flows
+def task_flows(ctx) -> None:
+    Fl = ctx.import_student("flows")
+    dev, seed = ctx.device, ctx.seed
+    inp = {k: v.to(dev) for k, v in C.flow_inputs(seed).items()}
+    channels = C.FLOW_SHAPE[0]
+    x = inp["x"]
+    out: dict[str, torch.Tensor] = {}
+
+    couplings = {
+        "cb0": Fl.AffineCoupling(channels, C.FLOW_HIDDEN, "checkerboard", 0),
+        "cb1": Fl.AffineCoupling(channels, C.FLOW_HIDDEN, "checkerboard", 1),
+        "ch1": Fl.AffineCoupling(channels, C.FLOW_HIDDEN, "channel", 1),
+    }
+    for name, layer in couplings.items():
+        layer = layer.to(dev, F64)
+        _perturb(layer, C.generator(seed, "flows", name))
+        y, logdet = layer(x)
+        out.update(_state(layer, name))
+        out[f"{name}_y"], out[f"{name}_logdet"], out[f"{name}_x_rec"] = y, logdet, layer.inverse(y)
+    ctx.save_tensors("coupling", out)
+
+    # ActNorm: data-dependent init on the first training batch, then a second batch.
+    out = {}
+    an = Fl.ActNorm(channels).to(dev, F64)
+    an.train()
+    y_init, _ = an(inp["x_init"])
+    out["y_init"] = y_init
+    y, logdet = an(x)
+    out.update(_state(an, "actnorm"))
+    out["y"], out["logdet"], out["x_rec"] = y, logdet, an.inverse(y)
+    ctx.save_tensors("actnorm", out)
+
+    # 1x1 convolution at non-orthogonal weights of both determinant signs.
+    out = {}
+    for name in ("w_neg", "w_pos"):
+        conv = Fl.InvConv1x1(channels).to(dev, F64)
+        with torch.no_grad():
+            conv.weight.copy_(inp[name])
+        y, logdet = conv(x)
+        out.update(_state(conv, name))
+        out[f"{name}_y"], out[f"{name}_logdet"], out[f"{name}_x_rec"] = y, logdet, conv.inverse(y)
+    ctx.save_tensors("invconv", out)
+
+    # A whole flow: ActNorm, 1x1 conv, two couplings; log_prob and sample.
+    flow = Fl.Flow(
+        [
+            Fl.ActNorm(channels),
+            Fl.InvConv1x1(channels),
+            Fl.AffineCoupling(channels, C.FLOW_HIDDEN, "checkerboard", 0),
+            Fl.AffineCoupling(channels, C.FLOW_HIDDEN, "channel", 1),
+        ],
+        C.FLOW_SHAPE,
+    ).to(dev, F64)
+    flow.train()
+    flow(inp["x_init"])  # ActNorm initialisation
+    _perturb(flow, C.generator(seed, "flows", "flow"))
+    with torch.no_grad():
+        flow.layers[1].weight.copy_(inp["w_neg"])
+    flow.eval()
+    z, logdet = flow(x)
+    out = _state(flow, "flow")
+    out["z"], out["logdet"], out["log_prob"] = z, logdet, flow.log_prob(x)
+    out["samples"] = flow.sample(C.FLOW_BATCH, generator=C.generator(seed, "flows", "sample"))
+    ctx.save_tensors("flow", out)
+
+
+# -------------------------------------------------------------------------------- training runs
+def _training_data(ctx) -> torch.Tensor:
+    images, _ = ctx.train_data()
+    g = C.generator(ctx.seed, "train", "subset")
+    idx = torch.randperm(images.shape[0], generator=g)[: C.TRAIN_SUBSET]
+    return C.binarize(images[idx])
+
+
+def _batches(data: torch.Tensor, steps: int, g: torch.Generator):
+    for _ in range(steps):
+        yield data[torch.randint(0, data.shape[0], (C.TRAIN_BATCH,), generator=g)]
+
+
+def task_train_made(ctx) -> None:
+    ar = ctx.import_student("autoregressive")
+    data = _training_data(ctx).to(ctx.device)
+    cfg = C.TRAIN_MADE
+    made = ar.MADE(data.shape[1], list(cfg["hidden"]), seed=ctx.seed % 2**31).to(ctx.device)
+    opt = torch.optim.Adam(made.parameters(), lr=cfg["lr"])
+    g = C.generator(ctx.seed, "train_made", "batches")
+    for batch in _batches(data, cfg["steps"], g):
+        opt.zero_grad()
+        loss = -made.log_prob(batch).mean()
+        loss.backward()
+        opt.step()
+    ctx.save_tensors("made", _state(made, "made"))
+    ctx.save_json("log", {"final_train_loss": float(loss.detach())})
+
+
+def task_train_vae(ctx) -> None:
+    V = ctx.import_student("vae")
+    data = _training_data(ctx).to(ctx.device)
+    cfg = C.TRAIN_VAE
+    vae = V.VAE(data.shape[1], list(cfg["hidden"]), cfg["latent"], seed=ctx.seed % 2**31).to(ctx.device)
+    opt = torch.optim.Adam(vae.parameters(), lr=cfg["lr"])
+    g = C.generator(ctx.seed, "train_vae", "batches")
+    eps = C.generator(ctx.seed, "train_vae", "eps")
+    for batch in _batches(data, cfg["steps"], g):
+        opt.zero_grad()
+        loss = -vae.elbo(batch, generator=eps).mean()
+        loss.backward()
+        opt.step()
+    ctx.save_tensors("vae", _state(vae, "vae"))
+    ctx.save_json("log", {"final_train_loss": float(loss.detach())})
