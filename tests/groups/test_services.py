@@ -325,3 +325,18 @@ def test_group_submitters_and_submission_visibility(discussion_set, student, oth
     assert group_may_view_submission(user=student, submission=Upload(student, assignment))
     assert not group_may_view_submission(user=carol, submission=Upload(student, assignment))
     assert not group_may_view_submission(user=other_student, submission=Upload(student, hw1))
+
+
+def test_member_grades_go_through_the_submissions_grade_service_with_history(discussion_set, student, other_student, ta):
+    from hub.submissions.models import Grade, GradeChange
+
+    group = group_create(group_set=discussion_set, name="G", by=student)
+    group_join(group=group, student=other_student)
+    assignment = report(discussion_set.course)
+    grade = group_grade_record(group=group, assignment=assignment, points=Decimal("90"), by=ta)
+    member_adjustment_set(group_grade=grade, student=student, points=Decimal("-5"), reason="Missed rehearsal", by=ta)
+    totals = {g.student.username: g.total for g in Grade.objects.filter(assignment=assignment)}
+    assert totals == {"alice": Decimal("85"), "bob": Decimal("90")}
+    history = GradeChange.objects.filter(grade__student=student, grade__assignment=assignment).order_by("id")
+    assert [(Decimal(c.new_value), c.by) for c in history if c.part == "rubric"] == [(90, ta), (85, ta)]
+    assert "Missed rehearsal" in history.last().why

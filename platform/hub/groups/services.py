@@ -523,19 +523,14 @@ def member_grades_of(*, group_grade: GroupGrade) -> list[MemberGrade]:
 
 
 def group_grade_push(*, group_grade: GroupGrade, by) -> list[MemberGrade]:
-    """Hand each member's grade to the submissions app's grade service, when it has one.
+    """Write each member's grade (group points + adjustment) through the submissions app's
+    `grade_record_rubric`, which keeps the grade's history; unchanged grades record nothing."""
+    from hub.submissions.services import grade_record_rubric
 
-    Until it does, GroupGrade + MemberAdjustment are the record, read by `member_grade_for`.
-    """
     grades = member_grades_of(group_grade=group_grade)
-    push = _submissions_grade_service()
-    if push is not None:
-        for g in grades:
-            push(student=g.student, assignment=group_grade.assignment, points=g.points, by=by, group_grade=group_grade,
-                 member_grade=g)
+    for g in grades:
+        why = f"Group grade of {group_grade.group.name}: {group_grade.points}"
+        if g.adjustment:
+            why += f", {g.adjustment:+} for this member ({g.reason})"
+        grade_record_rubric(student=g.student, assignment=group_grade.assignment, points=g.points, by=by, why=why)
     return grades
-
-
-def _submissions_grade_service():
-    """The adapter onto hub.submissions' grading service; None while that service does not exist."""
-    return None
