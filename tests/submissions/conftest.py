@@ -21,6 +21,8 @@ def utc(*args) -> datetime:
 def store(settings, tmp_path):
     """Every test gets its own content-addressed store."""
     settings.SUBMISSION_STORE = tmp_path / "store"
+    # The personas' passwords are hashed at creation; a fast hasher keeps the suite quick.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return settings.SUBMISSION_STORE
 
 

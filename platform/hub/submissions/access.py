@@ -56,9 +56,19 @@ def access_submission_by_id(user, submission_id: int, *, assignment: Assignment 
     if submission is None or (assignment is not None and submission.assignment_id != assignment.pk):
         raise Http404("No such submission")
     membership = Membership.objects.filter(course_id=submission.assignment.course_id, user=user).first()
-    if membership is None or not (membership.is_staff or submission.student_id == user.pk):
+    if membership is None:
+        raise Http404("No such submission")
+    if not (membership.is_staff or submission.student_id == user.pk or _same_group(user, submission)):
         raise Http404("No such submission")
     return submission, membership
+
+
+def _same_group(user, submission: Submission) -> bool:
+    if submission.group_id is None:
+        return False
+    from hub.groups.selectors import group_may_view_submission
+
+    return group_may_view_submission(user=user, submission=submission)
 
 
 def access_submission_file(user, submission_id: int, file_id: int, *, assignment: Assignment | None = None) -> SubmissionFile:

@@ -245,6 +245,20 @@ def _check_member_type(member_name: str, archive: str, allowed: set[str]) -> Non
         )
 
 
+def uploads_from_files(files, *, max_upload_bytes: int) -> list[Upload]:
+    """Read Django's uploaded files into memory, refusing one over the limit before reading it."""
+    out = []
+    limit_mib = max_upload_bytes / (1024 * 1024)
+    for f in files:
+        if f.size is not None and f.size > max_upload_bytes:
+            raise BundleRejected(
+                f"{_display(f.name or '')} is {f.size / (1024 * 1024):.1f} MiB; the limit is {limit_mib:.0f} MiB.",
+                code="too_large",
+            )
+        out.append(Upload(f.name or "", f.read(max_upload_bytes + 1)))
+    return out
+
+
 def bundle_from_uploads(
     uploads: list[Upload], *, max_upload_bytes: int, required_files: list[str]
 ) -> Bundle:

@@ -27,6 +27,10 @@ class Submission(models.Model):
     student = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submissions"
     )
+    # Set on group-work assignments: the group's latest submission counts for every member.
+    group = models.ForeignKey(
+        "groups.Group", on_delete=models.PROTECT, related_name="submissions", null=True, blank=True
+    )
     # The server's receipt time; for an emailed submission the lateness counts from `emailed_at`.
     created_at = models.DateTimeField()
     sha256 = models.CharField(max_length=64)  # of the manifest: see store.bundle_sha256
@@ -49,6 +53,11 @@ class Submission(models.Model):
                 fields=["assignment", "student"],
                 condition=Q(is_active=True),
                 name="one_active_submission_per_student",
+            ),
+            models.UniqueConstraint(
+                fields=["assignment", "group"],
+                condition=Q(is_active=True) & Q(group__isnull=False),
+                name="one_active_submission_per_group",
             ),
             models.CheckConstraint(
                 condition=Q(late_penalty__gte=0) & Q(late_penalty__lte=1),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from hub.courses.models import Assignment, Membership
 
@@ -14,10 +14,21 @@ from .models import Grade, GradeChange, RegradeRequest, Submission, SubmissionFi
 from .store import manifest_entries, manifest_text
 
 
+def _mine(*, student, assignment: Assignment) -> Q:
+    """The student's own submissions, and on group work those of the student's group."""
+    if assignment.group_work:
+        from hub.groups.selectors import group_for
+
+        group = group_for(student=student, assignment=assignment)
+        if group is not None:
+            return Q(student=student) | Q(group=group)
+    return Q(student=student)
+
+
 def submissions_for(*, student, assignment: Assignment) -> QuerySet[Submission]:
-    """Every submission of a student on an assignment, newest first, files prefetched."""
+    """Every submission of a student (or their group) on an assignment, newest first."""
     return (
-        Submission.objects.filter(student=student, assignment=assignment)
+        Submission.objects.filter(_mine(student=student, assignment=assignment), assignment=assignment)
         .select_related("assignment__course", "submitted_by", "student")
         .prefetch_related("files")
         .order_by("-created_at", "-id")
@@ -33,7 +44,10 @@ def submissions_of_student(*, student, course=None) -> QuerySet[Submission]:
 
 
 def submission_active_for(*, student, assignment: Assignment) -> Submission | None:
-    return Submission.objects.filter(student=student, assignment=assignment, is_active=True).first()
+    """The submission that counts for the student (their group's, on group work)."""
+    return Submission.objects.filter(
+        _mine(student=student, assignment=assignment), assignment=assignment, is_active=True
+    ).first()
 
 
 def submissions_active_for_assignment(*, assignment: Assignment) -> QuerySet[Submission]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from hub.courses.models import Assignment, Course, Membership
@@ -161,14 +162,14 @@ def submission_create(
                     created_blobs.append(sha)
                 rows.append(SubmissionFile(kind=kind, name=f.name, archive=f.archive, sha256=sha, size=len(f.data)))
         with transaction.atomic():
-            # One submission at a time per student: the membership row is the lock.
-            Membership.objects.select_for_update().filter(course=course, user=student).first()
+            group = _lock_submitter(assignment=assignment, student=student)
             status = deadline.status_at(judged_at)
             submission = _submission_record(
                 assignment=assignment,
                 student=student,
                 rows=rows,
                 size=bundle.uploaded_bytes,
+                group=group,
                 fields=dict(
                     created_at=now,
                     lateness=status,
@@ -203,11 +204,35 @@ def _deadline_open(*, assignment: Assignment, student, when: datetime) -> dl.Eff
     return deadline
 
 
-def _submission_record(*, assignment, student, rows: list[SubmissionFile], size: int, fields: dict) -> Submission:
-    Submission.objects.filter(assignment=assignment, student=student, is_active=True).update(is_active=False)
+def _lock_submitter(*, assignment: Assignment, student):
+    """Serialize a student's (and their group's) submissions; return the group, if group work.
+
+    The membership row (and the group row) is the lock: two uploads at once cannot both end
+    up active.
+    """
+    Membership.objects.select_for_update().filter(course=assignment.course, user=student).first()
+    if not assignment.group_work:
+        return None
+    from hub.groups.models import Group
+    from hub.groups.selectors import group_for
+
+    group = group_for(student=student, assignment=assignment)
+    if group is not None:
+        Group.objects.select_for_update().filter(pk=group.pk).first()
+    return group
+
+
+def _deactivate(*, assignment: Assignment, student, group) -> None:
+    same = Q(student=student) | Q(group=group) if group is not None else Q(student=student)
+    Submission.objects.filter(same, assignment=assignment, is_active=True).update(is_active=False)
+
+
+def _submission_record(*, assignment, student, group, rows: list[SubmissionFile], size: int, fields: dict) -> Submission:
+    _deactivate(assignment=assignment, student=student, group=group)
     submission = Submission(
         assignment=assignment,
         student=student,
+        group=group,
         sha256=bundle_sha256(manifest_entries(rows)),
         size=size,
         is_active=True,
@@ -243,10 +268,11 @@ def submission_activate(*, submission: Submission, by, now: datetime | None = No
             "submission counts and can no longer be swapped.",
             code="deadline_passed",
         )
-    Membership.objects.select_for_update().filter(course=assignment.course, user=submission.student).first()
+    _lock_submitter(assignment=assignment, student=submission.student)
+    submission.refresh_from_db(fields=["is_active"])
     if submission.is_active:
         return submission
-    Submission.objects.filter(assignment=assignment, student=submission.student, is_active=True).update(is_active=False)
+    _deactivate(assignment=assignment, student=submission.student, group=submission.group)
     submission.is_active = True
     submission.save(update_fields=["is_active"])
     _grading_enqueue(submission)
@@ -478,7 +504,9 @@ def grade_record_rubric(*, student, assignment: Assignment, points, by, why: str
     if points < 0 or points > assignment.max_points:
         raise ValidationError(f"Rubric points must be between 0 and {assignment.max_points}.", code="out_of_range")
     grade = _grade_locked(student=student, assignment=assignment, now=now)
-    active = Submission.objects.filter(assignment=assignment, student=student, is_active=True).first()
+    from .selectors import submission_active_for
+
+    active = submission_active_for(student=student, assignment=assignment)
     changes = _submission_changes(grade, active) + [
         (GradeChange.Part.RUBRIC, "rubric_points", grade.rubric_points, points),
     ]
