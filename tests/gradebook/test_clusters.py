@@ -3,7 +3,6 @@
 import ckwrap
 import numpy as np
 import pytest
-
 from hub.gradebook.clusters import (
     ckmeans,
     clusters_assign,
