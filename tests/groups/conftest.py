@@ -2,7 +2,6 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-
 from hub.courses.models import Membership
 from hub.groups.models import GroupSet
 from hub.groups.services import group_set_create
@@ -13,7 +12,9 @@ from ..factories import MembershipFactory, UserFactory
 @pytest.fixture
 def make_student(course):
     def make(username):
-        return MembershipFactory(course=course, user=UserFactory(username=username), role=Membership.Role.STUDENT).user
+        return MembershipFactory(
+            course=course, user=UserFactory(username=username), role=Membership.Role.STUDENT
+        ).user
 
     return make
 

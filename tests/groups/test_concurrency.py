@@ -10,14 +10,14 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
-
 from hub.groups.models import GroupMembership, SlotAssignment
 from hub.groups.services import group_create, group_join, slot_choose
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
-        not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), reason="needs PostgreSQL row locks"
+        not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+        reason="needs PostgreSQL row locks",
     ),
 ]
 
@@ -56,7 +56,9 @@ def _wait_until_blocked_on_a_lock(pid, deadline_s=10.0):
     pytest.fail("the second join never waited for the first one's lock")
 
 
-def test_second_join_waits_for_the_first_and_then_finds_the_group_full(discussion_set, make_student):
+def test_second_join_waits_for_the_first_and_then_finds_the_group_full(
+    discussion_set, make_student
+):
     a, b, late1, late2 = (make_student(n) for n in ["a", "b", "late1", "late2"])
     group = group_create(group_set=discussion_set, name="Almost full", by=a)
     group_join(group=group, student=b)  # 2 of 3
@@ -77,7 +79,11 @@ def test_second_join_waits_for_the_first_and_then_finds_the_group_full(discussio
     thread.join(10)
 
     assert isinstance(results["second"], ValidationError) and "full" in str(results["second"])
-    assert sorted(m.student.username for m in GroupMembership.objects.filter(group=group)) == ["a", "b", "late1"]
+    assert sorted(m.student.username for m in GroupMembership.objects.filter(group=group)) == [
+        "a",
+        "b",
+        "late1",
+    ]
 
 
 def test_many_students_at_once_never_exceed_max_size(discussion_set, make_student):
@@ -87,7 +93,9 @@ def test_many_students_at_once_never_exceed_max_size(discussion_set, make_studen
     barrier = threading.Barrier(len(racers))
     results = {}
     threads = [
-        _in_thread(lambda s=s: group_join(group=group, student=s), results, s.username, ready=barrier)
+        _in_thread(
+            lambda s=s: group_join(group=group, student=s), results, s.username, ready=barrier
+        )
         for s in racers
     ]
     for t in threads:
@@ -112,10 +120,18 @@ def test_two_groups_racing_for_a_slots_last_place(discussion_set, make_student):
     barrier = threading.Barrier(2)
     results = {}
     threads = [
-        _in_thread(lambda g=g, s=s: slot_choose(group=g, slot=slot, student=s), results, g.name, ready=barrier)
+        _in_thread(
+            lambda g=g, s=s: slot_choose(group=g, slot=slot, student=s),
+            results,
+            g.name,
+            ready=barrier,
+        )
         for g, s in groups
     ]
     for t in threads:
         t.join(20)
-    assert sorted(type(v).__name__ for v in results.values()) == ["SlotAssignment", "ValidationError"]
+    assert sorted(type(v).__name__ for v in results.values()) == [
+        "SlotAssignment",
+        "ValidationError",
+    ]
     assert SlotAssignment.objects.filter(slot=slot).count() == 1

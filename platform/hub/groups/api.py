@@ -16,7 +16,7 @@ from hub.courses.models import Assignment, Course, Membership
 
 from . import selectors, services
 from .access import access_group, access_group_set, slot_in
-from .models import Group, GroupSet, PresentationSlot
+from .models import DEFAULT_SLOT_CAPACITY, Group, GroupSet, PresentationSlot
 
 User = get_user_model()
 
@@ -107,7 +107,9 @@ class GroupSetDetailOutput(GroupSetOutput):
     def get_groups(self, group_set) -> list[dict]:
         overview = self.context["overview"]
         members = {row.group.pk: row.members for row in overview.groups}
-        return GroupOutput([row.group for row in overview.groups], many=True, context={"members": members}).data
+        return GroupOutput(
+            [row.group for row in overview.groups], many=True, context={"members": members}
+        ).data
 
     def get_slots(self, group_set) -> list[dict]:
         return SlotOutput([row.slot for row in self.context["overview"].slots], many=True).data
@@ -143,15 +145,22 @@ class GroupSetListApi(ApiErrorsMixin, APIView):
 
 class GroupSetCreateApi(ApiErrorsMixin, APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "GroupSetCreateInput"
+
         kind = serializers.ChoiceField(choices=GroupSet.Kind.choices)
         title = serializers.CharField(required=False, default="")
         min_size = serializers.IntegerField(min_value=1)
         max_size = serializers.IntegerField(min_value=1)
         signup_opens_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
         signup_closes_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-        slot_capacity = serializers.IntegerField(min_value=1, required=False, default=2)
+        slot_capacity = serializers.IntegerField(
+            min_value=1, required=False, default=DEFAULT_SLOT_CAPACITY
+        )
 
-    @extend_schema(request=InputSerializer, responses={201: GroupSetOutput}, operation_id="groups_sets_create")
+    @extend_schema(
+        request=InputSerializer, responses={201: GroupSetOutput}, operation_id="groups_sets_create"
+    )
     def post(self, request, slug: str):
         course, _ = access_course_as_instructor(request.user, slug)
         data = self.InputSerializer(data=request.data)
@@ -171,12 +180,17 @@ class GroupSetDetailApi(ApiErrorsMixin, APIView):
 
 class GroupSetUpdateApi(ApiErrorsMixin, APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "GroupSetUpdateInput"
+
         min_size = serializers.IntegerField(min_value=1, required=False)
         max_size = serializers.IntegerField(min_value=1, required=False)
         signup_opens_at = serializers.DateTimeField(required=False)
         signup_closes_at = serializers.DateTimeField(required=False)
 
-    @extend_schema(request=InputSerializer, responses=GroupSetOutput, operation_id="groups_sets_update")
+    @extend_schema(
+        request=InputSerializer, responses=GroupSetOutput, operation_id="groups_sets_update"
+    )
     def post(self, request, slug: str, set_id: int):
         group_set, _ = access_group_set(request.user, slug, set_id, role="instructor")
         data = self.InputSerializer(data=request.data)
@@ -189,7 +203,9 @@ class GroupSetUpdateApi(ApiErrorsMixin, APIView):
 
 
 class TopicInput(serializers.Serializer):
-    topic_kind = serializers.ChoiceField(choices=Group.TopicKind.choices, required=False, default="")
+    topic_kind = serializers.ChoiceField(
+        choices=Group.TopicKind.choices, required=False, default=""
+    )
     paper_title = serializers.CharField(required=False, allow_blank=True, default="")
     paper_url = serializers.URLField(required=False, allow_blank=True, default="")
     survey_area = serializers.CharField(required=False, allow_blank=True, default="")
@@ -197,15 +213,23 @@ class TopicInput(serializers.Serializer):
 
 class GroupCreateApi(ApiErrorsMixin, APIView):
     class InputSerializer(TopicInput):
+        class Meta:
+            ref_name = "GroupCreateInput"
+
         name = serializers.CharField(max_length=100)
 
-    @extend_schema(request=InputSerializer, responses={201: GroupOutput}, operation_id="groups_create")
+    @extend_schema(
+        request=InputSerializer, responses={201: GroupOutput}, operation_id="groups_create"
+    )
     def post(self, request, slug: str, set_id: int):
         group_set, membership = access_group_set(request.user, slug, set_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         group = services.group_create(
-            group_set=group_set, by=request.user, join=not membership.is_staff, as_staff=membership.is_staff,
+            group_set=group_set,
+            by=request.user,
+            join=not membership.is_staff,
+            as_staff=membership.is_staff,
             **data.validated_data,
         )
         return Response(GroupOutput(group).data, status=status.HTTP_201_CREATED)
@@ -233,7 +257,9 @@ class GroupTopicApi(ApiErrorsMixin, APIView):
         group, membership = access_group(request.user, slug, set_id, group_id)
         data = TopicInput(data=request.data)
         data.is_valid(raise_exception=True)
-        group = services.group_topic_set(group=group, by=request.user, as_staff=membership.is_staff, **data.validated_data)
+        group = services.group_topic_set(
+            group=group, by=request.user, as_staff=membership.is_staff, **data.validated_data
+        )
         return Response(GroupOutput(group).data)
 
 
@@ -243,20 +269,29 @@ class StudentInput(serializers.Serializer):
 
 class GroupMemberAddApi(ApiErrorsMixin, APIView):
     class InputSerializer(StudentInput):
+        class Meta:
+            ref_name = "GroupMemberAddInput"
+
         over_max = serializers.BooleanField(required=False, default=False)
 
-    @extend_schema(request=InputSerializer, responses=GroupOutput, operation_id="groups_members_add")
+    @extend_schema(
+        request=InputSerializer, responses=GroupOutput, operation_id="groups_members_add"
+    )
     def post(self, request, slug: str, set_id: int, group_id: int):
         group, _ = access_group(request.user, slug, set_id, group_id, role="instructor")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         student = _student_of(group.group_set.course, data.validated_data["student"])
-        services.group_member_add(group=group, student=student, by=request.user, over_max=data.validated_data["over_max"])
+        services.group_member_add(
+            group=group, student=student, by=request.user, over_max=data.validated_data["over_max"]
+        )
         return Response(GroupOutput(group).data)
 
 
 class GroupMemberRemoveApi(ApiErrorsMixin, APIView):
-    @extend_schema(request=StudentInput, responses={204: None}, operation_id="groups_members_remove")
+    @extend_schema(
+        request=StudentInput, responses={204: None}, operation_id="groups_members_remove"
+    )
     def post(self, request, slug: str, set_id: int, group_id: int):
         group, _ = access_group(request.user, slug, set_id, group_id, role="instructor")
         data = StudentInput(data=request.data)
@@ -286,41 +321,67 @@ class GroupSlotChooseApi(ApiErrorsMixin, APIView):
 
 class GroupSlotAssignApi(ApiErrorsMixin, APIView):
     class InputSerializer(SlotInput):
+        class Meta:
+            ref_name = "GroupSlotAssignInput"
+
         over_capacity = serializers.BooleanField(required=False, default=False)
 
-    @extend_schema(request=InputSerializer, responses=GroupOutput, operation_id="groups_slot_assign")
+    @extend_schema(
+        request=InputSerializer, responses=GroupOutput, operation_id="groups_slot_assign"
+    )
     def post(self, request, slug: str, set_id: int, group_id: int):
         group, _ = access_group(request.user, slug, set_id, group_id, role="instructor")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         slot = slot_in(group.group_set, data.validated_data["slot"])
-        services.slot_assign(group=group, slot=slot, by=request.user, over_capacity=data.validated_data["over_capacity"])
+        services.slot_assign(
+            group=group,
+            slot=slot,
+            by=request.user,
+            over_capacity=data.validated_data["over_capacity"],
+        )
         return Response(GroupOutput(group).data)
 
 
 class SlotsAssignRemainingApi(ApiErrorsMixin, APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "SlotsAssignRemainingInput"
+
         round = serializers.ChoiceField(choices=PresentationSlot.Round.choices)
 
-    @extend_schema(request=InputSerializer, responses=GroupSetDetailOutput, operation_id="groups_slots_assign_remaining")
+    @extend_schema(
+        request=InputSerializer,
+        responses=GroupSetDetailOutput,
+        operation_id="groups_slots_assign_remaining",
+    )
     def post(self, request, slug: str, set_id: int):
         group_set, _ = access_group_set(request.user, slug, set_id, role="instructor")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.slots_assign_remaining(group_set=group_set, round=data.validated_data["round"], by=request.user)
+        services.slots_assign_remaining(
+            group_set=group_set, presentation_round=data.validated_data["round"], by=request.user
+        )
         return Response(_detail(group_set, request.user))
 
 
 class SlotUpdateApi(ApiErrorsMixin, APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "SlotUpdateInput"
+
         capacity = serializers.IntegerField(min_value=1)
 
-    @extend_schema(request=InputSerializer, responses=SlotOutput, operation_id="groups_slots_update")
+    @extend_schema(
+        request=InputSerializer, responses=SlotOutput, operation_id="groups_slots_update"
+    )
     def post(self, request, slug: str, set_id: int, slot_id: int):
         group_set, _ = access_group_set(request.user, slug, set_id, role="instructor")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        slot = services.slot_update(slot=slot_in(group_set, slot_id), capacity=data.validated_data["capacity"])
+        slot = services.slot_update(
+            slot=slot_in(group_set, slot_id), capacity=data.validated_data["capacity"]
+        )
         return Response(SlotOutput(slot).data)
 
 
@@ -329,31 +390,50 @@ class SlotUpdateApi(ApiErrorsMixin, APIView):
 
 class GroupGradeRecordApi(ApiErrorsMixin, APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "GroupGradeRecordInput"
+
         assignment = serializers.CharField(help_text="assignment slug")
         points = serializers.DecimalField(max_digits=7, decimal_places=2, min_value=0)
         comment = serializers.CharField(required=False, allow_blank=True, default="")
 
-    @extend_schema(request=InputSerializer, responses=MemberGradeOutput(many=True), operation_id="groups_grade_record")
+    @extend_schema(
+        request=InputSerializer,
+        responses=MemberGradeOutput(many=True),
+        operation_id="groups_grade_record",
+    )
     def post(self, request, slug: str, set_id: int, group_id: int):
         group, _ = access_group(request.user, slug, set_id, group_id, role="staff")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         assignment = _group_assignment(group.group_set, data.validated_data["assignment"])
         grade = services.group_grade_record(
-            group=group, assignment=assignment, points=data.validated_data["points"], by=request.user,
+            group=group,
+            assignment=assignment,
+            points=data.validated_data["points"],
+            by=request.user,
             comment=data.validated_data["comment"],
         )
-        return Response(MemberGradeOutput(services.member_grades_of(group_grade=grade), many=True).data)
+        return Response(
+            MemberGradeOutput(services.member_grades_of(group_grade=grade), many=True).data
+        )
 
 
 class MemberAdjustmentApi(ApiErrorsMixin, APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "MemberAdjustmentInput"
+
         assignment = serializers.CharField(help_text="assignment slug")
         student = serializers.CharField(help_text="username")
         points = serializers.DecimalField(max_digits=7, decimal_places=2)
         reason = serializers.CharField(required=False, allow_blank=True, default="")
 
-    @extend_schema(request=InputSerializer, responses=MemberGradeOutput(many=True), operation_id="groups_grade_adjust")
+    @extend_schema(
+        request=InputSerializer,
+        responses=MemberGradeOutput(many=True),
+        operation_id="groups_grade_adjust",
+    )
     def post(self, request, slug: str, set_id: int, group_id: int):
         group, _ = access_group(request.user, slug, set_id, group_id, role="staff")
         data = self.InputSerializer(data=request.data)
@@ -364,7 +444,12 @@ class MemberAdjustmentApi(ApiErrorsMixin, APIView):
             raise Http404("The group has no grade on this assignment yet")
         student = _student_of(group.group_set.course, data.validated_data["student"])
         services.member_adjustment_set(
-            group_grade=grade, student=student, points=data.validated_data["points"],
-            reason=data.validated_data["reason"], by=request.user,
+            group_grade=grade,
+            student=student,
+            points=data.validated_data["points"],
+            reason=data.validated_data["reason"],
+            by=request.user,
         )
-        return Response(MemberGradeOutput(services.member_grades_of(group_grade=grade), many=True).data)
+        return Response(
+            MemberGradeOutput(services.member_grades_of(group_grade=grade), many=True).data
+        )

@@ -42,7 +42,9 @@ class GroupSet(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["course", "kind"], name="one_group_set_per_kind"),
             models.CheckConstraint(condition=Q(min_size__gte=1), name="group_min_size_positive"),
-            models.CheckConstraint(condition=Q(max_size__gte=F("min_size")), name="group_max_size_at_least_min"),
+            models.CheckConstraint(
+                condition=Q(max_size__gte=F("min_size")), name="group_max_size_at_least_min"
+            ),
             models.CheckConstraint(
                 condition=Q(signup_opens_at__isnull=True)
                 | Q(signup_closes_at__isnull=True)
@@ -63,8 +65,12 @@ class GroupSet(models.Model):
 class GroupSetAssignment(models.Model):
     """An assignment submitted and graded per group; an assignment belongs to at most one set."""
 
-    group_set = models.ForeignKey(GroupSet, on_delete=models.CASCADE, related_name="set_assignments")
-    assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="group_set_link")
+    group_set = models.ForeignKey(
+        GroupSet, on_delete=models.CASCADE, related_name="set_assignments"
+    )
+    assignment = models.OneToOneField(
+        Assignment, on_delete=models.CASCADE, related_name="group_set_link"
+    )
 
     def __str__(self) -> str:
         return f"{self.assignment} → {self.group_set}"
@@ -78,7 +84,9 @@ class Group(models.Model):
 
     group_set = models.ForeignKey(GroupSet, on_delete=models.CASCADE, related_name="groups")
     name = models.CharField(max_length=100)
-    topic_kind = models.CharField(max_length=8, choices=TopicKind.choices, blank=True, default=TopicKind.NONE)
+    topic_kind = models.CharField(
+        max_length=8, choices=TopicKind.choices, blank=True, default=TopicKind.NONE
+    )
     paper_title = models.CharField(max_length=300, blank=True)
     paper_url = models.URLField(max_length=500, blank=True)
     survey_area = models.CharField(max_length=300, blank=True)
@@ -96,13 +104,19 @@ class Group(models.Model):
         constraints = [
             models.UniqueConstraint(Lower("name"), "group_set", name="group_name_unique_in_set"),
             models.UniqueConstraint(
-                fields=["group_set", "topic_key"], condition=~Q(topic_key=""), name="one_group_per_topic"
+                fields=["group_set", "topic_key"],
+                condition=~Q(topic_key=""),
+                name="one_group_per_topic",
             ),
             models.UniqueConstraint(
-                fields=["group_set", "paper_url_key"], condition=~Q(paper_url_key=""), name="one_group_per_paper_link"
+                fields=["group_set", "paper_url_key"],
+                condition=~Q(paper_url_key=""),
+                name="one_group_per_paper_link",
             ),
             # The keys are written lower-case by the service; the database refuses anything else.
-            models.CheckConstraint(condition=Q(topic_key=Lower("topic_key")), name="group_topic_key_lower_case"),
+            models.CheckConstraint(
+                condition=Q(topic_key=Lower("topic_key")), name="group_topic_key_lower_case"
+            ),
             models.CheckConstraint(
                 condition=Q(topic_kind="", topic_key="")
                 | Q(topic_kind="paper") & ~Q(paper_title="") & ~Q(topic_key="")
@@ -127,7 +141,9 @@ class GroupMembership(models.Model):
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
     # Copied from the group so that "one group per student per set" is a database constraint.
     group_set = models.ForeignKey(GroupSet, on_delete=models.CASCADE, related_name="+")
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_memberships")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_memberships"
+    )
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -136,7 +152,9 @@ class GroupMembership(models.Model):
     class Meta:
         ordering = ["group", "joined_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["group_set", "student"], name="one_group_per_student_per_set"),
+            models.UniqueConstraint(
+                fields=["group_set", "student"], name="one_group_per_student_per_set"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -152,14 +170,18 @@ class PresentationSlot(models.Model):
         FINAL = "final", "Project presentation"
 
     group_set = models.ForeignKey(GroupSet, on_delete=models.CASCADE, related_name="slots")
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="presentation_slots")
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="presentation_slots"
+    )
     round = models.CharField(max_length=16, choices=Round.choices)
     capacity = models.PositiveSmallIntegerField(default=DEFAULT_SLOT_CAPACITY)
 
     class Meta:
         ordering = ["group_set", "session__starts_at"]
         constraints = [
-            models.UniqueConstraint(fields=["group_set", "session"], name="one_slot_per_session_per_set"),
+            models.UniqueConstraint(
+                fields=["group_set", "session"], name="one_slot_per_session_per_set"
+            ),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="slot_capacity_positive"),
         ]
 
@@ -191,7 +213,9 @@ class GroupGrade(models.Model):
     """The grade of a group's deliverable; each member gets it plus their own adjustment."""
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="grades")
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="group_grades")
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="group_grades"
+    )
     points = models.DecimalField(max_digits=7, decimal_places=2)
     comment = models.TextField(blank=True)
     recorded_by = models.ForeignKey(
@@ -202,7 +226,9 @@ class GroupGrade(models.Model):
     class Meta:
         ordering = ["assignment", "group__name"]
         constraints = [
-            models.UniqueConstraint(fields=["group", "assignment"], name="one_grade_per_group_per_assignment"),
+            models.UniqueConstraint(
+                fields=["group", "assignment"], name="one_grade_per_group_per_assignment"
+            ),
             models.CheckConstraint(condition=Q(points__gte=0), name="group_grade_non_negative"),
         ]
 
@@ -213,8 +239,12 @@ class GroupGrade(models.Model):
 class MemberAdjustment(models.Model):
     """Points added to (or, negative, taken from) one member's share of the group grade."""
 
-    group_grade = models.ForeignKey(GroupGrade, on_delete=models.CASCADE, related_name="adjustments")
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    group_grade = models.ForeignKey(
+        GroupGrade, on_delete=models.CASCADE, related_name="adjustments"
+    )
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
     points = models.DecimalField(max_digits=7, decimal_places=2)
     reason = models.TextField()
     recorded_by = models.ForeignKey(
@@ -225,7 +255,9 @@ class MemberAdjustment(models.Model):
     class Meta:
         ordering = ["group_grade", "student__username"]
         constraints = [
-            models.UniqueConstraint(fields=["group_grade", "student"], name="one_adjustment_per_member"),
+            models.UniqueConstraint(
+                fields=["group_grade", "student"], name="one_adjustment_per_member"
+            ),
             models.CheckConstraint(condition=~Q(reason=""), name="adjustment_has_a_reason"),
         ]
 

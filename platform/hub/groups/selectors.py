@@ -10,7 +10,15 @@ from django.db.models import Prefetch, QuerySet
 
 from hub.courses.models import Assignment, Course
 
-from .models import Group, GroupGrade, GroupMembership, GroupSet, GroupSetAssignment, PresentationSlot, SlotAssignment
+from .models import (
+    Group,
+    GroupGrade,
+    GroupMembership,
+    GroupSet,
+    GroupSetAssignment,
+    PresentationSlot,
+    SlotAssignment,
+)
 from .services import MemberGrade, member_points
 
 User = get_user_model()
@@ -23,7 +31,9 @@ def group_for(*, student, assignment: Assignment) -> Group | None:
     """The student's group for a group-work assignment; None if the assignment is individual
     or the student has no group yet."""
     membership = (
-        GroupMembership.objects.filter(student=student, group_set__set_assignments__assignment=assignment)
+        GroupMembership.objects.filter(
+            student=student, group_set__set_assignments__assignment=assignment
+        )
         .select_related("group__group_set")
         .first()
     )
@@ -31,7 +41,12 @@ def group_for(*, student, assignment: Assignment) -> Group | None:
 
 
 def group_members(*, group: Group) -> list:
-    return [m.student for m in GroupMembership.objects.filter(group=group).select_related("student").order_by("student__username")]
+    return [
+        m.student
+        for m in GroupMembership.objects.filter(group=group)
+        .select_related("student")
+        .order_by("student__username")
+    ]
 
 
 def group_submitters_for(*, student, assignment: Assignment) -> list:
@@ -70,7 +85,11 @@ def member_grade_for(*, student, assignment: Assignment) -> MemberGrade | None:
     group = group_for(student=student, assignment=assignment)
     if group is None:
         return None
-    grade = GroupGrade.objects.filter(group=group, assignment=assignment).select_related("assignment").first()
+    grade = (
+        GroupGrade.objects.filter(group=group, assignment=assignment)
+        .select_related("assignment")
+        .first()
+    )
     if grade is None:
         return None
     adjustment = grade.adjustments.filter(student=student).first()
@@ -80,7 +99,9 @@ def member_grade_for(*, student, assignment: Assignment) -> MemberGrade | None:
         group_points=grade.points,
         adjustment=delta,
         reason=adjustment.reason if adjustment else "",
-        points=member_points(group_points=grade.points, adjustment=delta, max_points=assignment.max_points),
+        points=member_points(
+            group_points=grade.points, adjustment=delta, max_points=assignment.max_points
+        ),
     )
 
 
@@ -118,13 +139,18 @@ def group_sets_of(*, course: Course) -> QuerySet[GroupSet]:
     return GroupSet.objects.filter(course=course).order_by("kind")
 
 
-def group_set_overview(*, group_set: GroupSet, user, include_unassigned: bool = False) -> GroupSetOverview:
+def group_set_overview(
+    *, group_set: GroupSet, user, include_unassigned: bool = False
+) -> GroupSetOverview:
     """Everything the set's page shows, in a fixed number of queries whatever the class size."""
     memberships = GroupMembership.objects.select_related("student").order_by("student__username")
     slot_assignments = SlotAssignment.objects.select_related("slot__session")
     groups = list(
         Group.objects.filter(group_set=group_set)
-        .prefetch_related(Prefetch("memberships", queryset=memberships), Prefetch("slot_assignments", queryset=slot_assignments))
+        .prefetch_related(
+            Prefetch("memberships", queryset=memberships),
+            Prefetch("slot_assignments", queryset=slot_assignments),
+        )
         .order_by("name")
     )
     rows = []
@@ -144,10 +170,17 @@ def group_set_overview(*, group_set: GroupSet, user, include_unassigned: bool = 
         )
     by_id = {g.pk: g for g in groups}
     slots = []
-    for slot in PresentationSlot.objects.filter(group_set=group_set).select_related("session").prefetch_related("assignments").order_by("session__starts_at"):
+    for slot in (
+        PresentationSlot.objects.filter(group_set=group_set)
+        .select_related("session")
+        .prefetch_related("assignments")
+        .order_by("session__starts_at")
+    ):
         taken = [by_id[a.group_id] for a in slot.assignments.all() if a.group_id in by_id]
         slots.append(SlotRow(slot=slot, groups=taken, is_full=len(taken) >= slot.capacity))
-    rounds = [(r, PresentationSlot.Round(r).label) for r in dict.fromkeys(s.slot.round for s in slots)]
+    rounds = [
+        (r, PresentationSlot.Round(r).label) for r in dict.fromkeys(s.slot.round for s in slots)
+    ]
     unassigned = []
     if include_unassigned:
         unassigned = list(
@@ -155,10 +188,14 @@ def group_set_overview(*, group_set: GroupSet, user, include_unassigned: bool = 
             .exclude(group_memberships__group_set=group_set)
             .order_by("username")
         )
-    assignments = list(Assignment.objects.filter(group_set_link__group_set=group_set).order_by("due_at"))
+    assignments = list(
+        Assignment.objects.filter(group_set_link__group_set=group_set).order_by("due_at")
+    )
     return GroupSetOverview(group_set, rows, slots, rounds, assignments, my_group, unassigned)
 
 
 def group_grades_of(*, group_set: GroupSet, assignment: Assignment) -> dict[int, GroupGrade]:
-    grades = GroupGrade.objects.filter(group__group_set=group_set, assignment=assignment).prefetch_related("adjustments")
+    grades = GroupGrade.objects.filter(
+        group__group_set=group_set, assignment=assignment
+    ).prefetch_related("adjustments")
     return {g.group_id: g for g in grades}

@@ -50,7 +50,9 @@ ROUNDS_OF_KIND = {
 
 
 def _is_student_of(course: Course, user) -> bool:
-    return Membership.objects.filter(course=course, user=user, role=Membership.Role.STUDENT).exists()
+    return Membership.objects.filter(
+        course=course, user=user, role=Membership.Role.STUDENT
+    ).exists()
 
 
 def _require_student(course: Course, user) -> None:
@@ -78,7 +80,9 @@ def _session_label(session: Session, course: Course) -> str:
 
 
 def _members(group: Group) -> list:
-    return [m.student for m in GroupMembership.objects.filter(group=group).select_related("student")]
+    return [
+        m.student for m in GroupMembership.objects.filter(group=group).select_related("student")
+    ]
 
 
 # --- group sets ----------------------------------------------------------------------------------
@@ -86,10 +90,16 @@ def _members(group: Group) -> list:
 
 def _round_of(group_set: GroupSet, session: Session) -> str | None:
     if group_set.kind == GroupSet.Kind.PAPER_DISCUSSION:
-        return PresentationSlot.Round.DISCUSSION if session.kind == Session.Kind.DISCUSSION else None
+        return (
+            PresentationSlot.Round.DISCUSSION if session.kind == Session.Kind.DISCUSSION else None
+        )
     if session.kind != Session.Kind.PRESENTATION:
         return None
-    return PresentationSlot.Round.PROPOSAL if "proposal" in session.topic.lower() else PresentationSlot.Round.FINAL
+    return (
+        PresentationSlot.Round.PROPOSAL
+        if "proposal" in session.topic.lower()
+        else PresentationSlot.Round.FINAL
+    )
 
 
 @transaction.atomic
@@ -123,7 +133,9 @@ def group_set_create(
     group_set.save()
     if assignments is None:
         assignments = list(
-            Assignment.objects.filter(course=course, group_work=True, component__key=COMPONENT_OF_KIND[kind])
+            Assignment.objects.filter(
+                course=course, group_work=True, component__key=COMPONENT_OF_KIND[kind]
+            )
         )
     for assignment in assignments:
         if assignment.course_id != course.pk:
@@ -131,7 +143,11 @@ def group_set_create(
         link = GroupSetAssignment(group_set=group_set, assignment=assignment)
         link.full_clean()
         link.save()
-    sessions = [s for s in Session.objects.filter(course=course).order_by("starts_at") if _round_of(group_set, s)]
+    sessions = [
+        s
+        for s in Session.objects.filter(course=course).order_by("starts_at")
+        if _round_of(group_set, s)
+    ]
     per_round: dict[str, int] = {}
     for s in sessions:
         per_round[_round_of(group_set, s)] = per_round.get(_round_of(group_set, s), 0) + 1
@@ -140,7 +156,9 @@ def group_set_create(
         round_ = _round_of(group_set, s)
         # A round held in one session (the proposal presentations) hears every group that day.
         capacity = max(slot_capacity, students) if per_round[round_] == 1 else slot_capacity
-        PresentationSlot.objects.create(group_set=group_set, session=s, round=round_, capacity=capacity)
+        PresentationSlot.objects.create(
+            group_set=group_set, session=s, round=round_, capacity=capacity
+        )
     return group_set
 
 
@@ -195,7 +213,9 @@ def _add_member(*, group: Group, student, added_by, enforce_max: bool = True) ->
     count = GroupMembership.objects.filter(group=group).count()
     if enforce_max and count >= group.group_set.max_size:
         raise ValidationError(f"{group.name} is full ({group.group_set.max_size} members).")
-    membership = GroupMembership(group=group, group_set_id=group.group_set_id, student=student, added_by=added_by)
+    membership = GroupMembership(
+        group=group, group_set_id=group.group_set_id, student=student, added_by=added_by
+    )
     try:
         with transaction.atomic():
             membership.save()
@@ -218,8 +238,14 @@ def _lock_group(group: Group) -> Group:
     return Group.objects.select_for_update().select_related("group_set__course").get(pk=group.pk)
 
 
-def _set_topic(group: Group, *, topic_kind: str, paper_title: str, paper_url: str, survey_area: str) -> None:
-    paper_title, paper_url, survey_area = paper_title.strip(), paper_url.strip(), survey_area.strip()
+def _set_topic(
+    group: Group, *, topic_kind: str, paper_title: str, paper_url: str, survey_area: str
+) -> None:
+    paper_title, paper_url, survey_area = (
+        paper_title.strip(),
+        paper_url.strip(),
+        survey_area.strip(),
+    )
     if topic_kind == Group.TopicKind.PAPER:
         if not paper_title:
             raise ValidationError({"paper_title": "A paper needs its title."})
@@ -237,7 +263,9 @@ def _set_topic(group: Group, *, topic_kind: str, paper_title: str, paper_url: st
         if not group.topic_key:
             raise ValidationError({"survey_area": "The area has no words."})
     elif topic_kind == Group.TopicKind.NONE:
-        group.paper_title = group.paper_url = group.survey_area = group.topic_key = group.paper_url_key = ""
+        group.paper_title = group.paper_url = group.survey_area = group.topic_key = (
+            group.paper_url_key
+        ) = ""
     else:
         raise ValidationError({"topic_kind": f"Unknown topic kind {topic_kind!r}."})
     group.topic_kind = topic_kind
@@ -254,7 +282,9 @@ def _save_group(group: Group, **kwargs) -> None:
         with transaction.atomic():
             group.save(**kwargs)
     except IntegrityError:
-        raise ValidationError(_taken_problem(group) or "This group's name or topic is already taken.") from None
+        raise ValidationError(
+            _taken_problem(group) or "This group's name or topic is already taken."
+        ) from None
 
 
 def _taken_problem(group: Group) -> str:
@@ -289,7 +319,13 @@ def group_create(
     if not name:
         raise ValidationError({"name": "The group needs a name."})
     group = Group(group_set=group_set, name=name, created_by=by)
-    _set_topic(group, topic_kind=topic_kind, paper_title=paper_title, paper_url=paper_url, survey_area=survey_area)
+    _set_topic(
+        group,
+        topic_kind=topic_kind,
+        paper_title=paper_title,
+        paper_url=paper_url,
+        survey_area=survey_area,
+    )
     _save_group(group)
     if join:
         _add_member(group=_lock_group(group), student=by, added_by=by)
@@ -328,10 +364,17 @@ def group_member_add(*, group: Group, student, by, over_max: bool = False) -> Gr
     `over_max` lets the instructor exceed the size range deliberately.
     """
     _require_student(group.group_set.course, student)
-    current = GroupMembership.objects.filter(group_set_id=group.group_set_id, student=student).first()
+    current = GroupMembership.objects.filter(
+        group_set_id=group.group_set_id, student=student
+    ).first()
     # Lock both groups in id order so that two moves in opposite directions cannot deadlock.
     ids = sorted({group.pk} | ({current.group_id} if current else set()))
-    locked = {g.pk: g for g in Group.objects.select_for_update().select_related("group_set__course").filter(pk__in=ids)}
+    locked = {
+        g.pk: g
+        for g in Group.objects.select_for_update()
+        .select_related("group_set__course")
+        .filter(pk__in=ids)
+    }
     if group.pk not in locked:
         raise ValidationError("That group no longer exists.")
     target = locked[group.pk]
@@ -364,20 +407,44 @@ def group_topic_set(
         _require_signup_open(group.group_set)
         if not GroupMembership.objects.filter(group=group, student=by).exists():
             raise ValidationError("Only the group's members choose its topic.")
-    _set_topic(group, topic_kind=topic_kind, paper_title=paper_title, paper_url=paper_url, survey_area=survey_area)
-    _save_group(group, update_fields=["topic_kind", "paper_title", "paper_url", "survey_area", "topic_key", "paper_url_key"])
+    _set_topic(
+        group,
+        topic_kind=topic_kind,
+        paper_title=paper_title,
+        paper_url=paper_url,
+        survey_area=survey_area,
+    )
+    _save_group(
+        group,
+        update_fields=[
+            "topic_kind",
+            "paper_title",
+            "paper_url",
+            "survey_area",
+            "topic_key",
+            "paper_url_key",
+        ],
+    )
     return group
 
 
 # --- presentation slots --------------------------------------------------------------------------
 
 
-def _assign_slot(*, group: Group, slot: PresentationSlot, by, enforce_capacity: bool = True) -> SlotAssignment:
+def _assign_slot(
+    *, group: Group, slot: PresentationSlot, by, enforce_capacity: bool = True
+) -> SlotAssignment:
     """Inside a transaction. Locks the slot, so two groups cannot both take its last place."""
-    slot = PresentationSlot.objects.select_for_update().select_related("session", "group_set__course").get(pk=slot.pk)
+    slot = (
+        PresentationSlot.objects.select_for_update()
+        .select_related("session", "group_set__course")
+        .get(pk=slot.pk)
+    )
     if slot.group_set_id != group.group_set_id:
         raise ValidationError("That slot belongs to another set of groups.")
-    current = SlotAssignment.objects.select_for_update().filter(group=group, round=slot.round).first()
+    current = (
+        SlotAssignment.objects.select_for_update().filter(group=group, round=slot.round).first()
+    )
     if current is not None and current.slot_id == slot.pk:
         return current
     taken = SlotAssignment.objects.filter(slot=slot).count()
@@ -391,7 +458,9 @@ def _assign_slot(*, group: Group, slot: PresentationSlot, by, enforce_capacity: 
         current.save(update_fields=["slot", "assigned_by", "assigned_at"])
         assignment = current
     else:
-        assignment = SlotAssignment(group=group, slot=slot, round=slot.round, assigned_by=by, assigned_at=timezone.now())
+        assignment = SlotAssignment(
+            group=group, slot=slot, round=slot.round, assigned_by=by, assigned_at=timezone.now()
+        )
         try:
             with transaction.atomic():
                 assignment.save()
@@ -419,24 +488,40 @@ def slot_choose(*, group: Group, slot: PresentationSlot, student) -> SlotAssignm
     if not GroupMembership.objects.filter(group=group, student=student).exists():
         raise ValidationError("Only the group's members choose its slot.")
     if GroupMembership.objects.filter(group=group).count() < group.group_set.min_size:
-        raise ValidationError(f"A group needs at least {group.group_set.min_size} members to choose a slot.")
+        raise ValidationError(
+            f"A group needs at least {group.group_set.min_size} members to choose a slot."
+        )
     return _assign_slot(group=group, slot=slot, by=student)
 
 
 @transaction.atomic
-def slot_assign(*, group: Group, slot: PresentationSlot, by, over_capacity: bool = False) -> SlotAssignment:
+def slot_assign(
+    *, group: Group, slot: PresentationSlot, by, over_capacity: bool = False
+) -> SlotAssignment:
     """The instructor gives a group a slot, or moves it to another; members are emailed."""
-    return _assign_slot(group=_lock_group(group), slot=slot, by=by, enforce_capacity=not over_capacity)
+    return _assign_slot(
+        group=_lock_group(group), slot=slot, by=by, enforce_capacity=not over_capacity
+    )
 
 
 @transaction.atomic
-def slots_assign_remaining(*, group_set: GroupSet, round: str, by) -> list[SlotAssignment]:
+def slots_assign_remaining(
+    *, group_set: GroupSet, presentation_round: str, by
+) -> list[SlotAssignment]:
     """Give every group without a slot in this round the earliest slot with room, in name order.
 
     Groups that do not fit stay without a slot (the result says who got one)."""
     made = []
-    slots = list(PresentationSlot.objects.filter(group_set=group_set, round=round).order_by("session__starts_at"))
-    waiting = Group.objects.filter(group_set=group_set).exclude(slot_assignments__round=round).order_by("name")
+    slots = list(
+        PresentationSlot.objects.filter(group_set=group_set, round=presentation_round).order_by(
+            "session__starts_at"
+        )
+    )
+    waiting = (
+        Group.objects.filter(group_set=group_set)
+        .exclude(slot_assignments__round=presentation_round)
+        .order_by("name")
+    )
     for group in waiting:
         for slot in slots:
             if SlotAssignment.objects.filter(slot=slot).count() < slot.capacity:
@@ -462,12 +547,16 @@ def member_points(*, group_points: Decimal, adjustment: Decimal, max_points: Dec
 
 
 def _require_group_assignment(group: Group, assignment: Assignment) -> None:
-    if not GroupSetAssignment.objects.filter(group_set_id=group.group_set_id, assignment=assignment).exists():
+    if not GroupSetAssignment.objects.filter(
+        group_set_id=group.group_set_id, assignment=assignment
+    ).exists():
         raise ValidationError(f"{assignment} is not graded per group in {group.group_set.title}.")
 
 
 @transaction.atomic
-def group_grade_record(*, group: Group, assignment: Assignment, points: Decimal, by, comment: str = "") -> GroupGrade:
+def group_grade_record(
+    *, group: Group, assignment: Assignment, points: Decimal, by, comment: str = ""
+) -> GroupGrade:
     """Record (or replace) the group's grade, then give each member their share."""
     _require_group_assignment(group, assignment)
     points = Decimal(points)
@@ -476,14 +565,21 @@ def group_grade_record(*, group: Group, assignment: Assignment, points: Decimal,
     grade, _ = GroupGrade.objects.select_for_update().update_or_create(
         group=group,
         assignment=assignment,
-        defaults={"points": points, "comment": comment, "recorded_by": by, "recorded_at": timezone.now()},
+        defaults={
+            "points": points,
+            "comment": comment,
+            "recorded_by": by,
+            "recorded_at": timezone.now(),
+        },
     )
     group_grade_push(group_grade=grade, by=by)
     return grade
 
 
 @transaction.atomic
-def member_adjustment_set(*, group_grade: GroupGrade, student, points: Decimal, reason: str, by) -> MemberAdjustment | None:
+def member_adjustment_set(
+    *, group_grade: GroupGrade, student, points: Decimal, reason: str, by
+) -> MemberAdjustment | None:
     """Set one member's adjustment (zero removes it) and push the member's new grade."""
     if not GroupMembership.objects.filter(group_id=group_grade.group_id, student=student).exists():
         raise ValidationError(f"{student} is not a member of {group_grade.group}.")
@@ -493,11 +589,18 @@ def member_adjustment_set(*, group_grade: GroupGrade, student, points: Decimal, 
         MemberAdjustment.objects.filter(group_grade=group_grade, student=student).delete()
     else:
         if not reason.strip():
-            raise ValidationError({"reason": "Say why this member's grade differs from the group's."})
+            raise ValidationError(
+                {"reason": "Say why this member's grade differs from the group's."}
+            )
         adjustment, _ = MemberAdjustment.objects.update_or_create(
             group_grade=group_grade,
             student=student,
-            defaults={"points": points, "reason": reason.strip(), "recorded_by": by, "recorded_at": timezone.now()},
+            defaults={
+                "points": points,
+                "reason": reason.strip(),
+                "recorded_by": by,
+                "recorded_at": timezone.now(),
+            },
         )
     group_grade_push(group_grade=group_grade, by=by)
     return adjustment
@@ -516,7 +619,9 @@ def member_grades_of(*, group_grade: GroupGrade) -> list[MemberGrade]:
                 group_points=group_grade.points,
                 adjustment=adjustment,
                 reason=a.reason if a else "",
-                points=member_points(group_points=group_grade.points, adjustment=adjustment, max_points=max_points),
+                points=member_points(
+                    group_points=group_grade.points, adjustment=adjustment, max_points=max_points
+                ),
             )
         )
     return result
@@ -532,5 +637,7 @@ def group_grade_push(*, group_grade: GroupGrade, by) -> list[MemberGrade]:
         why = f"Group grade of {group_grade.group.name}: {group_grade.points}"
         if g.adjustment:
             why += f", {g.adjustment:+} for this member ({g.reason})"
-        grade_record_rubric(student=g.student, assignment=group_grade.assignment, points=g.points, by=by, why=why)
+        grade_record_rubric(
+            student=g.student, assignment=group_grade.assignment, points=g.points, by=by, why=why
+        )
     return grades

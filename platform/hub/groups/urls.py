@@ -16,7 +16,11 @@ urlpatterns = [
     path(_set + "update/", views.group_set_update, name="set_update"),
     path(_set + "grades/<slug:assignment_slug>/", views.grades_page, name="grades"),
     path(_set + "groups/create/", views.group_create, name="create"),
-    path(_set + "slots/assign-remaining/", views.slots_assign_remaining, name="slots_assign_remaining"),
+    path(
+        _set + "slots/assign-remaining/",
+        views.slots_assign_remaining,
+        name="slots_assign_remaining",
+    ),
     path(_set + "slots/<int:slot_id>/", views.slot_update, name="slot_update"),
     path(_group + "join/", views.group_join, name="join"),
     path(_group + "leave/", views.group_leave, name="leave"),

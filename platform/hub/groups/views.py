@@ -30,7 +30,9 @@ def _error_text(error: ValidationError) -> str:
 
 def _panel_or_redirect(request, group_set: GroupSet, membership: Membership):
     if request.headers.get("HX-Request"):
-        return render(request, "groups/_set_panel.html", _set_context(request, group_set, membership))
+        return render(
+            request, "groups/_set_panel.html", _set_context(request, group_set, membership)
+        )
     return redirect("groups:set", slug=group_set.course.slug, set_id=group_set.pk)
 
 
@@ -114,7 +116,9 @@ def group_set_page(request, slug: str, set_id: int):
 
 def grades_page(request, slug: str, set_id: int, assignment_slug: str):
     group_set, membership = access_group_set(request.user, slug, set_id, role="staff")
-    assignment = Assignment.objects.filter(group_set_link__group_set=group_set, slug=assignment_slug).first()
+    assignment = Assignment.objects.filter(
+        group_set_link__group_set=group_set, slug=assignment_slug
+    ).first()
     if assignment is None:
         raise Http404("No such group assignment")
     if request.method == "POST":
@@ -134,8 +138,11 @@ def grades_page(request, slug: str, set_id: int, assignment_slug: str):
                 )
             else:
                 services.group_grade_record(
-                    group=group, assignment=assignment, by=request.user,
-                    points=_decimal(request.POST.get("points", ""), "Points"), comment=request.POST.get("comment", ""),
+                    group=group,
+                    assignment=assignment,
+                    by=request.user,
+                    points=_decimal(request.POST.get("points", ""), "Points"),
+                    comment=request.POST.get("comment", ""),
                 )
 
         _run(request, record, f"Saved the grade of {group.name}.")
@@ -145,9 +152,20 @@ def grades_page(request, slug: str, set_id: int, assignment_slug: str):
     rows = []
     for row in overview.groups:
         grade = grades.get(row.group.pk)
-        rows.append({"row": row, "grade": grade, "members": services.member_grades_of(group_grade=grade) if grade else []})
-    context = {"course": group_set.course, "membership": membership, "group_set": group_set,
-               "assignment": assignment, "rows": rows}
+        rows.append(
+            {
+                "row": row,
+                "grade": grade,
+                "members": services.member_grades_of(group_grade=grade) if grade else [],
+            }
+        )
+    context = {
+        "course": group_set.course,
+        "membership": membership,
+        "group_set": group_set,
+        "assignment": assignment,
+        "rows": rows,
+    }
     return render(request, "groups/grades.html", context)
 
 
@@ -161,9 +179,15 @@ def group_create(request, slug: str, set_id: int):
     _run(
         request,
         lambda: services.group_create(
-            group_set=group_set, name=p.get("name", ""), by=request.user, join=not membership.is_staff,
-            as_staff=membership.is_staff, topic_kind=p.get("topic_kind", ""), paper_title=p.get("paper_title", ""),
-            paper_url=p.get("paper_url", ""), survey_area=p.get("survey_area", ""),
+            group_set=group_set,
+            name=p.get("name", ""),
+            by=request.user,
+            join=not membership.is_staff,
+            as_staff=membership.is_staff,
+            topic_kind=p.get("topic_kind", ""),
+            paper_title=p.get("paper_title", ""),
+            paper_url=p.get("paper_url", ""),
+            survey_area=p.get("survey_area", ""),
         ),
         f"Group {p.get('name', '')} created.",
     )
@@ -173,14 +197,22 @@ def group_create(request, slug: str, set_id: int):
 @require_POST
 def group_join(request, slug: str, set_id: int, group_id: int):
     group, membership = access_group(request.user, slug, set_id, group_id)
-    _run(request, lambda: services.group_join(group=group, student=request.user), f"You joined {group.name}.")
+    _run(
+        request,
+        lambda: services.group_join(group=group, student=request.user),
+        f"You joined {group.name}.",
+    )
     return _panel_or_redirect(request, group.group_set, membership)
 
 
 @require_POST
 def group_leave(request, slug: str, set_id: int, group_id: int):
     group, membership = access_group(request.user, slug, set_id, group_id)
-    _run(request, lambda: services.group_leave(group=group, student=request.user), f"You left {group.name}.")
+    _run(
+        request,
+        lambda: services.group_leave(group=group, student=request.user),
+        f"You left {group.name}.",
+    )
     return _panel_or_redirect(request, group.group_set, membership)
 
 
@@ -191,8 +223,13 @@ def group_topic(request, slug: str, set_id: int, group_id: int):
     _run(
         request,
         lambda: services.group_topic_set(
-            group=group, by=request.user, as_staff=membership.is_staff, topic_kind=p.get("topic_kind", ""),
-            paper_title=p.get("paper_title", ""), paper_url=p.get("paper_url", ""), survey_area=p.get("survey_area", ""),
+            group=group,
+            by=request.user,
+            as_staff=membership.is_staff,
+            topic_kind=p.get("topic_kind", ""),
+            paper_title=p.get("paper_title", ""),
+            paper_url=p.get("paper_url", ""),
+            survey_area=p.get("survey_area", ""),
         ),
         f"Topic of {group.name} saved.",
     )
@@ -203,7 +240,11 @@ def group_topic(request, slug: str, set_id: int, group_id: int):
 def slot_choose(request, slug: str, set_id: int, group_id: int):
     group, membership = access_group(request.user, slug, set_id, group_id)
     slot = slot_in(group.group_set, request.POST.get("slot"))
-    _run(request, lambda: services.slot_choose(group=group, slot=slot, student=request.user), "Slot chosen.")
+    _run(
+        request,
+        lambda: services.slot_choose(group=group, slot=slot, student=request.user),
+        "Slot chosen.",
+    )
     return _panel_or_redirect(request, group.group_set, membership)
 
 
@@ -220,8 +261,11 @@ def group_set_create(request, slug: str):
         if kind not in GroupSet.Kind.values:
             raise ValidationError("Choose the kind of groups.")
         return services.group_set_create(
-            course=course, kind=kind, title=p.get("title", ""),
-            min_size=_int(p.get("min_size"), "The minimum size"), max_size=_int(p.get("max_size"), "The maximum size"),
+            course=course,
+            kind=kind,
+            title=p.get("title", ""),
+            min_size=_int(p.get("min_size"), "The minimum size"),
+            max_size=_int(p.get("max_size"), "The maximum size"),
             signup_opens_at=_local_datetime(p.get("signup_opens_at", ""), course),
             signup_closes_at=_local_datetime(p.get("signup_closes_at", ""), course),
         )
@@ -260,7 +304,9 @@ def member_add(request, slug: str, set_id: int, group_id: int):
     _run(
         request,
         lambda: services.group_member_add(
-            group=group, student=_student_of(group.group_set.course, username), by=request.user,
+            group=group,
+            student=_student_of(group.group_set.course, username),
+            by=request.user,
             over_max=bool(request.POST.get("over_max")),
         ),
         f"{username} is now in {group.name}.",
@@ -289,7 +335,10 @@ def slot_assign(request, slug: str, set_id: int, group_id: int):
     _run(
         request,
         lambda: services.slot_assign(
-            group=group, slot=slot, by=request.user, over_capacity=bool(request.POST.get("over_capacity"))
+            group=group,
+            slot=slot,
+            by=request.user,
+            over_capacity=bool(request.POST.get("over_capacity")),
         ),
         f"{group.name} presents on {slot.session.starts_at.astimezone(group.group_set.course.zone):%a %d %b}.",
     )
@@ -304,7 +353,9 @@ def slots_assign_remaining(request, slug: str, set_id: int):
     def assign():
         if round_ not in PresentationSlot.Round.values:
             raise ValidationError("Choose a round.")
-        made = services.slots_assign_remaining(group_set=group_set, round=round_, by=request.user)
+        made = services.slots_assign_remaining(
+            group_set=group_set, presentation_round=round_, by=request.user
+        )
         messages.info(request, f"{len(made)} group(s) given a slot.")
 
     _run(request, assign, "Slots assigned.")
@@ -317,7 +368,9 @@ def slot_update(request, slug: str, set_id: int, slot_id: int):
     slot = slot_in(group_set, slot_id)
     _run(
         request,
-        lambda: services.slot_update(slot=slot, capacity=_int(request.POST.get("capacity"), "The capacity")),
+        lambda: services.slot_update(
+            slot=slot, capacity=_int(request.POST.get("capacity"), "The capacity")
+        ),
         "Capacity saved.",
     )
     return _panel_or_redirect(request, group_set, membership)

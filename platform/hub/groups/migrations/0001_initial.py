@@ -7,205 +7,498 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('courses', '0001_initial'),
+        ("courses", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Group',
+            name="Group",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('topic_kind', models.CharField(blank=True, choices=[('', 'Not chosen yet'), ('paper', 'A paper'), ('survey', 'A survey of an area')], default='', max_length=8)),
-                ('paper_title', models.CharField(blank=True, max_length=300)),
-                ('paper_url', models.URLField(blank=True, max_length=500)),
-                ('survey_area', models.CharField(blank=True, max_length=300)),
-                ('topic_key', models.CharField(blank=True, max_length=300)),
-                ('paper_url_key', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "topic_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not chosen yet"),
+                            ("paper", "A paper"),
+                            ("survey", "A survey of an area"),
+                        ],
+                        default="",
+                        max_length=8,
+                    ),
+                ),
+                ("paper_title", models.CharField(blank=True, max_length=300)),
+                ("paper_url", models.URLField(blank=True, max_length=500)),
+                ("survey_area", models.CharField(blank=True, max_length=300)),
+                ("topic_key", models.CharField(blank=True, max_length=300)),
+                ("paper_url_key", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['group_set', 'name'],
+                "ordering": ["group_set", "name"],
             },
         ),
         migrations.CreateModel(
-            name='GroupGrade',
+            name="GroupGrade",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('points', models.DecimalField(decimal_places=2, max_digits=7)),
-                ('comment', models.TextField(blank=True)),
-                ('recorded_at', models.DateTimeField()),
-                ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='group_grades', to='courses.assignment')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='grades', to='groups.group')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("points", models.DecimalField(decimal_places=2, max_digits=7)),
+                ("comment", models.TextField(blank=True)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="group_grades",
+                        to="courses.assignment",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="grades",
+                        to="groups.group",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['assignment', 'group__name'],
+                "ordering": ["assignment", "group__name"],
             },
         ),
         migrations.CreateModel(
-            name='GroupSet',
+            name="GroupSet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('paper_discussion', 'Paper discussion'), ('project', 'Final project')], max_length=32)),
-                ('title', models.CharField(max_length=200)),
-                ('min_size', models.PositiveSmallIntegerField(default=2)),
-                ('max_size', models.PositiveSmallIntegerField(default=4)),
-                ('signup_opens_at', models.DateTimeField(blank=True, null=True)),
-                ('signup_closes_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='group_sets', to='courses.course')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("paper_discussion", "Paper discussion"),
+                            ("project", "Final project"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("min_size", models.PositiveSmallIntegerField(default=2)),
+                ("max_size", models.PositiveSmallIntegerField(default=4)),
+                ("signup_opens_at", models.DateTimeField(blank=True, null=True)),
+                ("signup_closes_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="group_sets",
+                        to="courses.course",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['course', 'kind'],
+                "ordering": ["course", "kind"],
             },
         ),
         migrations.CreateModel(
-            name='GroupMembership',
+            name="GroupMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('joined_at', models.DateTimeField(auto_now_add=True)),
-                ('added_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='groups.group')),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='group_memberships', to=settings.AUTH_USER_MODEL)),
-                ('group_set', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='groups.groupset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("joined_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="groups.group",
+                    ),
+                ),
+                (
+                    "student",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="group_memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "group_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="groups.groupset",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['group', 'joined_at', 'id'],
+                "ordering": ["group", "joined_at", "id"],
             },
         ),
         migrations.AddField(
-            model_name='group',
-            name='group_set',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='groups', to='groups.groupset'),
+            model_name="group",
+            name="group_set",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="groups",
+                to="groups.groupset",
+            ),
         ),
         migrations.CreateModel(
-            name='GroupSetAssignment',
+            name="GroupSetAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('assignment', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='group_set_link', to='courses.assignment')),
-                ('group_set', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='set_assignments', to='groups.groupset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "assignment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="group_set_link",
+                        to="courses.assignment",
+                    ),
+                ),
+                (
+                    "group_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="set_assignments",
+                        to="groups.groupset",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='groupset',
-            name='assignments',
-            field=models.ManyToManyField(related_name='+', through='groups.GroupSetAssignment', to='courses.assignment'),
+            model_name="groupset",
+            name="assignments",
+            field=models.ManyToManyField(
+                related_name="+", through="groups.GroupSetAssignment", to="courses.assignment"
+            ),
         ),
         migrations.CreateModel(
-            name='MemberAdjustment',
+            name="MemberAdjustment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('points', models.DecimalField(decimal_places=2, max_digits=7)),
-                ('reason', models.TextField()),
-                ('recorded_at', models.DateTimeField()),
-                ('group_grade', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='adjustments', to='groups.groupgrade')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("points", models.DecimalField(decimal_places=2, max_digits=7)),
+                ("reason", models.TextField()),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "group_grade",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="adjustments",
+                        to="groups.groupgrade",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "student",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['group_grade', 'student__username'],
+                "ordering": ["group_grade", "student__username"],
             },
         ),
         migrations.CreateModel(
-            name='PresentationSlot',
+            name="PresentationSlot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('round', models.CharField(choices=[('discussion', 'Paper discussion'), ('proposal', 'Proposal presentation'), ('final', 'Project presentation')], max_length=16)),
-                ('capacity', models.PositiveSmallIntegerField(default=2)),
-                ('group_set', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='slots', to='groups.groupset')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='presentation_slots', to='courses.session')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "round",
+                    models.CharField(
+                        choices=[
+                            ("discussion", "Paper discussion"),
+                            ("proposal", "Proposal presentation"),
+                            ("final", "Project presentation"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("capacity", models.PositiveSmallIntegerField(default=2)),
+                (
+                    "group_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="slots",
+                        to="groups.groupset",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="presentation_slots",
+                        to="courses.session",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['group_set', 'session__starts_at'],
+                "ordering": ["group_set", "session__starts_at"],
             },
         ),
         migrations.CreateModel(
-            name='SlotAssignment',
+            name="SlotAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('round', models.CharField(choices=[('discussion', 'Paper discussion'), ('proposal', 'Proposal presentation'), ('final', 'Project presentation')], max_length=16)),
-                ('assigned_at', models.DateTimeField()),
-                ('assigned_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='slot_assignments', to='groups.group')),
-                ('slot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='groups.presentationslot')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "round",
+                    models.CharField(
+                        choices=[
+                            ("discussion", "Paper discussion"),
+                            ("proposal", "Proposal presentation"),
+                            ("final", "Project presentation"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("assigned_at", models.DateTimeField()),
+                (
+                    "assigned_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="slot_assignments",
+                        to="groups.group",
+                    ),
+                ),
+                (
+                    "slot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="groups.presentationslot",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['slot__session__starts_at', 'group__name'],
+                "ordering": ["slot__session__starts_at", "group__name"],
             },
         ),
         migrations.AddConstraint(
-            model_name='groupgrade',
-            constraint=models.UniqueConstraint(fields=('group', 'assignment'), name='one_grade_per_group_per_assignment'),
+            model_name="groupgrade",
+            constraint=models.UniqueConstraint(
+                fields=("group", "assignment"), name="one_grade_per_group_per_assignment"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='groupgrade',
-            constraint=models.CheckConstraint(condition=models.Q(('points__gte', 0)), name='group_grade_non_negative'),
+            model_name="groupgrade",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("points__gte", 0)), name="group_grade_non_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='groupmembership',
-            constraint=models.UniqueConstraint(fields=('group_set', 'student'), name='one_group_per_student_per_set'),
+            model_name="groupmembership",
+            constraint=models.UniqueConstraint(
+                fields=("group_set", "student"), name="one_group_per_student_per_set"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='group',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('name'), models.F('group_set'), name='group_name_unique_in_set'),
+            model_name="group",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("name"),
+                models.F("group_set"),
+                name="group_name_unique_in_set",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='group',
-            constraint=models.UniqueConstraint(condition=models.Q(('topic_key', ''), _negated=True), fields=('group_set', 'topic_key'), name='one_group_per_topic'),
+            model_name="group",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("topic_key", ""), _negated=True),
+                fields=("group_set", "topic_key"),
+                name="one_group_per_topic",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='group',
-            constraint=models.UniqueConstraint(condition=models.Q(('paper_url_key', ''), _negated=True), fields=('group_set', 'paper_url_key'), name='one_group_per_paper_link'),
+            model_name="group",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("paper_url_key", ""), _negated=True),
+                fields=("group_set", "paper_url_key"),
+                name="one_group_per_paper_link",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='group',
-            constraint=models.CheckConstraint(condition=models.Q(('topic_key', django.db.models.functions.text.Lower('topic_key'))), name='group_topic_key_lower_case'),
+            model_name="group",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("topic_key", django.db.models.functions.text.Lower("topic_key"))
+                ),
+                name="group_topic_key_lower_case",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='group',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('topic_key', ''), ('topic_kind', '')), models.Q(('topic_kind', 'paper'), models.Q(('paper_title', ''), _negated=True), models.Q(('topic_key', ''), _negated=True)), models.Q(('topic_kind', 'survey'), models.Q(('survey_area', ''), _negated=True), models.Q(('topic_key', ''), _negated=True)), _connector='OR'), name='group_topic_matches_its_kind'),
+            model_name="group",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("topic_key", ""), ("topic_kind", "")),
+                    models.Q(
+                        ("topic_kind", "paper"),
+                        models.Q(("paper_title", ""), _negated=True),
+                        models.Q(("topic_key", ""), _negated=True),
+                    ),
+                    models.Q(
+                        ("topic_kind", "survey"),
+                        models.Q(("survey_area", ""), _negated=True),
+                        models.Q(("topic_key", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="group_topic_matches_its_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='groupset',
-            constraint=models.UniqueConstraint(fields=('course', 'kind'), name='one_group_set_per_kind'),
+            model_name="groupset",
+            constraint=models.UniqueConstraint(
+                fields=("course", "kind"), name="one_group_set_per_kind"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='groupset',
-            constraint=models.CheckConstraint(condition=models.Q(('min_size__gte', 1)), name='group_min_size_positive'),
+            model_name="groupset",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("min_size__gte", 1)), name="group_min_size_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='groupset',
-            constraint=models.CheckConstraint(condition=models.Q(('max_size__gte', models.F('min_size'))), name='group_max_size_at_least_min'),
+            model_name="groupset",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("max_size__gte", models.F("min_size"))),
+                name="group_max_size_at_least_min",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='groupset',
-            constraint=models.CheckConstraint(condition=models.Q(('signup_opens_at__isnull', True), ('signup_closes_at__isnull', True), ('signup_closes_at__gt', models.F('signup_opens_at')), _connector='OR'), name='group_signup_closes_after_it_opens'),
+            model_name="groupset",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("signup_opens_at__isnull", True),
+                    ("signup_closes_at__isnull", True),
+                    ("signup_closes_at__gt", models.F("signup_opens_at")),
+                    _connector="OR",
+                ),
+                name="group_signup_closes_after_it_opens",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='memberadjustment',
-            constraint=models.UniqueConstraint(fields=('group_grade', 'student'), name='one_adjustment_per_member'),
+            model_name="memberadjustment",
+            constraint=models.UniqueConstraint(
+                fields=("group_grade", "student"), name="one_adjustment_per_member"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='memberadjustment',
-            constraint=models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='adjustment_has_a_reason'),
+            model_name="memberadjustment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reason", ""), _negated=True), name="adjustment_has_a_reason"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='presentationslot',
-            constraint=models.UniqueConstraint(fields=('group_set', 'session'), name='one_slot_per_session_per_set'),
+            model_name="presentationslot",
+            constraint=models.UniqueConstraint(
+                fields=("group_set", "session"), name="one_slot_per_session_per_set"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='presentationslot',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__gte', 1)), name='slot_capacity_positive'),
+            model_name="presentationslot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capacity__gte", 1)), name="slot_capacity_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='slotassignment',
-            constraint=models.UniqueConstraint(fields=('group', 'round'), name='one_slot_per_group_per_round'),
+            model_name="slotassignment",
+            constraint=models.UniqueConstraint(
+                fields=("group", "round"), name="one_slot_per_group_per_round"
+            ),
         ),
     ]
