@@ -92,6 +92,14 @@ class Row:
     letter: str = ""
     cluster: int | None = None
 
+    @property
+    def groups(self) -> list[tuple[ComponentScore, list[Cell]]]:
+        """Cells by component, in the columns' order (for the template, which should not search)."""
+        by_component: dict[int, list[Cell]] = {}
+        for cell in self.cells:
+            by_component.setdefault(cell.assignment.component_id, []).append(cell)
+        return [(score, by_component.get(score.component.id, [])) for score in self.components]
+
 
 @dataclass
 class Gradebook:
