@@ -52,6 +52,10 @@ def _hours(delta) -> str:
     return f"{hours:g} h"
 
 
+def _percent(fraction: Decimal) -> str:
+    return f"{float(fraction) * 100:g}%"
+
+
 def _membership(course: Course, user) -> Membership | None:
     return Membership.objects.filter(course=course, user=user).first()
 
@@ -97,7 +101,7 @@ def _refusal(*, assignment: Assignment, deadline: dl.EffectiveDeadline, when: da
         )
     return SubmissionRefused(
         f"{assignment.title} was due {_fmt(deadline.due_at, course)}; late submissions "
-        f"({_hours(deadline.late_until - deadline.due_at)} with a {deadline.late_penalty * 100:g}% penalty) "
+        f"({_hours(deadline.late_until - deadline.due_at)} with a {_percent(deadline.late_penalty)} penalty) "
         f"were accepted until {_fmt(deadline.accepted_until, course)}. {at} "
         "Later work is not accepted without an extension approved by the instructor beforehand.",
         code="late_window_passed",
