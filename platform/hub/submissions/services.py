@@ -430,6 +430,10 @@ def _grade_total(grade: Grade) -> Decimal | None:
     return (raw * (Decimal(1) - grade.late_penalty)).quantize(_POINTS, rounding=ROUND_HALF_UP)
 
 
+def _points(value) -> Decimal:
+    return Decimal(str(value)).quantize(_POINTS, rounding=ROUND_HALF_UP)
+
+
 def _text(value) -> str:
     return "" if value is None else str(value)
 
@@ -480,7 +484,7 @@ def grade_record_autograde(
 ) -> Grade | None:
     """Record the autograder's score for the submission that counts; None if it no longer counts."""
     now = now or timezone.now()
-    points, max_points = Decimal(str(points)), Decimal(str(max_points))
+    points, max_points = _points(points), _points(max_points)
     if max_points < 0 or points < 0 or points > max_points:
         raise ValidationError(f"Autograde points {points} out of range 0..{max_points}.", code="out_of_range")
     submission = Submission.objects.select_related("assignment__course").get(pk=submission.pk)
@@ -504,7 +508,7 @@ def grade_record_rubric(*, student, assignment: Assignment, points, by, why: str
     """Record the manual (rubric) points of a student's grade; staff only."""
     now = now or timezone.now()
     _require_staff(assignment.course, by)
-    points = Decimal(str(points))
+    points = _points(points)
     if points < 0 or points > assignment.max_points:
         raise ValidationError(f"Rubric points must be between 0 and {assignment.max_points}.", code="out_of_range")
     grade = _grade_locked(student=student, assignment=assignment, now=now)
