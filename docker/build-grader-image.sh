@@ -7,7 +7,8 @@
 #   4. docker build docker/grader-cpu.Dockerfile with --network none  -> grader-cpu:<hash>
 #
 # The tag is a hash of the inputs (this script, the Dockerfile, the wheel list), so an
-# unchanged image is reused and `make grader-image` is cheap the second time.
+# unchanged image is reused and `make grader-image` is cheap the second time. The image is
+# also tagged grader-cpu:latest (GRADER_IMAGE_ALIAS), the docker backend's default.
 # Environment: DEBIAN_MIRROR (default: the first deb.debian.org-like URI in apt's sources),
 # GRADER_IMAGE_BUILD_DIR (default: build/grader-image), PIP (default: .venv/bin/pip).
 set -euo pipefail
@@ -34,11 +35,14 @@ inputs_hash="$(
     { cat "${BASH_SOURCE[0]}" "$dockerfile"; printf '%s\n' "${wheels[@]}" "$debian_packages"; } \
         | sha256sum | cut -c1-16
 )"
-base_tag="grader-base:$inputs_hash"
+# The base depends on the Debian package list only: editing this script keeps it.
+base_hash="$(echo "$debian_packages" | sha256sum | cut -c1-12)"
+base_tag="grader-base:bookworm-$base_hash"
 image_tag="${GRADER_IMAGE:-grader-cpu:$inputs_hash}"
 
 if docker image inspect "$image_tag" >/dev/null 2>&1; then
     log "reusing $image_tag (inputs unchanged)"
+    docker tag "$image_tag" "${GRADER_IMAGE_ALIAS:-grader-cpu:latest}" >&2
     echo "$image_tag"
     exit 0
 fi
@@ -46,7 +50,7 @@ fi
 mkdir -p "$build_dir"
 if ! docker image inspect "$base_tag" >/dev/null 2>&1; then
     # Keyed by the package list only: editing this script must not redo the slow debootstrap.
-    rootfs="$build_dir/rootfs-bookworm-$(echo "$debian_packages" | sha256sum | cut -c1-12)"
+    rootfs="$build_dir/rootfs-bookworm-$base_hash"
     if [[ ! -x "$rootfs/usr/bin/python3" ]]; then
         rm -rf "$rootfs"
         log "debootstrap bookworm from $(mirror) into $rootfs"
@@ -78,4 +82,5 @@ fi
 log "docker build -> $image_tag"
 docker build --network none --build-arg BASE_IMAGE="$base_tag" \
     -f "$dockerfile" -t "$image_tag" "$context" >&2
+docker tag "$image_tag" "${GRADER_IMAGE_ALIAS:-grader-cpu:latest}" >&2
 echo "$image_tag"

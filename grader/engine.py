@@ -13,7 +13,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from grader.archive import ArchiveError, Caps, Extracted, make_readable, unpack_output_stream, unpack_submission
+from grader.archive import (
+    ArchiveError,
+    Caps,
+    Extracted,
+    make_readable,
+    unpack_output_stream,
+    unpack_submission,
+)
 from grader.harness.runner import STATUS_DIR, STATUS_FILE
 from grader.report import Attachment, FailureKind, Report
 from grader.sandbox import RunOutcome, SandboxRequest, SandboxUnavailable, get_backend

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import sys
 
-
-from grader.sandbox.base import RunOutcome, SandboxRequest, grader_package_dir, minimal_env, run_process
+from grader.sandbox.base import (
+    RunOutcome,
+    SandboxRequest,
+    grader_package_dir,
+    minimal_env,
+    run_process,
+)
 
 WARNING = (
     "UNSANDBOXED: the trusted backend runs the submission as a plain subprocess with the "
