@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "hub.grading",
     "hub.gradebook",
     "hub.groups",
+    "hub.rubrics",
+    "hub.similarity",
 ]
 
 MIDDLEWARE = [
@@ -119,6 +121,8 @@ GRADER_WORK_DIR = Path(env.str("GRADER_WORK_DIR", default=str(VAR_DIR / "grading
 ASSIGNMENTS_DIR = Path(env.str("ASSIGNMENTS_DIR", default=str(ROOT_DIR / "assignments")))
 SANDBOX_BACKEND = env.str("SANDBOX_BACKEND", default="auto")  # auto | docker | bwrap
 GRADER_DEVICE = env.str("GRADER_DEVICE", default="cpu")
+# Share of the GPU one grading job may allocate (a per-process memory fraction).
+GRADER_GPU_MEMORY_FRACTION = env.float("GRADER_GPU_MEMORY_FRACTION", default=0.5)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")

@@ -1,3 +1,11 @@
-"""API endpoints of the grading app."""
+from django.urls import path
 
-urlpatterns: list = []
+from . import api
+
+urlpatterns = [
+    path(
+        "courses/<slug:slug>/submissions/<int:submission_id>/grading/",
+        api.GradingStatusApi.as_view(),
+        name="api-grading-status",
+    ),
+]

@@ -56,7 +56,7 @@ def _spec_queue(autograder: str) -> str:
 
 
 def job_create_for_submission(
-    *, submission, reason: str = GradingJob.Reason.SUBMISSION, requested_by=None
+    *, submission, reason: str = GradingJob.Reason.SUBMISSION, requested_by=None, note: str = ""
 ) -> GradingJob:
     """Queue a grading of `submission`; an older queued job of the same student and assignment
     is superseded (marked, never graded). Sends the wake-up message on commit."""
@@ -76,6 +76,7 @@ def job_create_for_submission(
             queue=_spec_queue(assignment.autograder),
             reason=reason,
             requested_by=requested_by,
+            note=note,
             phases={"queued": timezone.now().isoformat()},
         )
         transaction.on_commit(lambda: job_signal(job_id=job.pk))
@@ -200,7 +201,8 @@ def job_run(*, job: GradingJob) -> Report | None:
         submission_dir = workdir / "submission"
         submission_materialize(submission=job.submission, dest=submission_dir)
         assignment_dir = Path(settings.ASSIGNMENTS_DIR) / job.autograder
-        artifacts = Path(settings.GRADER_WORK_DIR) / "reports" / str(job.pk)
+        artifacts = Path(settings.GRADER_WORK_DIR) / "reports" / str(job.pk) / str(attempt)
+        gpu = job.queue == "gpu"
         try:
             report = grade(
                 assignment_dir,
@@ -208,8 +210,8 @@ def job_run(*, job: GradingJob) -> Report | None:
                 backend=_backend(),
                 seed=job.seed,
                 device=getattr(settings, "GRADER_DEVICE", "cpu"),
-                artifacts_dir=artifacts,
-                queued_at=job.queued_at,
+                phases={"queued": job.queued_at.isoformat()},
+                gpu_memory_fraction=getattr(settings, "GRADER_GPU_MEMORY_FRACTION", None) if gpu else None,
             )
         except InfrastructureError:
             raise
@@ -218,6 +220,7 @@ def job_run(*, job: GradingJob) -> Report | None:
         results = report.to_results_json()
         if not report.gradable:
             raise InfrastructureError(results.get("output") or "the grader marked the job not gradable")
+        report.write(artifacts)  # results.json and the PNGs the checks attached
         return _finish(job=job, attempt=attempt, results=results, report=report, artifacts=artifacts)
     finally:
         keeper.stopped.set()
@@ -237,7 +240,7 @@ def _finish(*, job: GradingJob, attempt: int, results: dict, report, artifacts: 
             finished_at=now,
             lease_expires_at=None,
             phases={**job.phases, **results.get("phases", {}), "done": now.isoformat()},
-            gpu_seconds=float(results.get("resources", {}).get("gpu_seconds", 0) or 0),
+            gpu_seconds=_gpu_seconds(job, results),
         )
         if not owned:
             log.warning("job %s: lease lost before finishing; the other attempt reports", job.pk)
@@ -254,6 +257,13 @@ def _finish(*, job: GradingJob, attempt: int, results: dict, report, artifacts: 
         )
         _record_grade(job=job, record=record)
     return record
+
+
+def _gpu_seconds(job: GradingJob, results: dict) -> float:
+    if job.queue != "gpu":
+        return 0.0
+    resources = results.get("resources") or {}
+    return float(resources.get("gpu_seconds") or resources.get("wall_s") or results.get("execution_time") or 0)
 
 
 def _record_grade(*, job: GradingJob, record: Report) -> None:
@@ -300,9 +310,11 @@ def jobs_sweep(*, now: datetime | None = None) -> dict[str, int]:
                 last_error="the worker stopped answering on every attempt",
             )
             continue
-        requeued += GradingJob.objects.filter(pk=job.pk, status=Status.RUNNING, attempts=job.attempts).update(
+        if GradingJob.objects.filter(pk=job.pk, status=Status.RUNNING, attempts=job.attempts).update(
             status=Status.QUEUED, lease_expires_at=None, last_error=f"lease expired on {job.claimed_by}"
-        )
+        ):
+            requeued += 1
+            job_signal(job_id=job.pk)
     stale = now - timedelta(seconds=getattr(settings, "GRADING_RESIGNAL_SECONDS", 120))
     lost = list(
         _queued_any(now).filter(Q(signalled_at__isnull=True) | Q(signalled_at__lt=stale)).values_list("pk", flat=True)

@@ -50,6 +50,7 @@ class GradingJob(models.Model):
     signalled_at = models.DateTimeField(null=True, blank=True)
     not_before = models.DateTimeField(null=True, blank=True)  # backoff after an infrastructure fault
     phases = models.JSONField(default=dict, blank=True)  # queued/started/run/verify/done instants
+    note = models.TextField(blank=True)  # why staff or a regrade asked for it
     last_error = models.TextField(blank=True)
     gpu_seconds = models.FloatField(default=0)
 

@@ -16,31 +16,16 @@ from .models import GradingJob, Report
 VISIBLE_TO_STUDENTS = {"visible"}
 
 
-def access_submission_by_id(user, course_slug: str, submission_id: int):
-    """The submission if `user` may see it: its student, a member of its group, or the course's
-    staff. Returns (course, membership, submission)."""
-    from hub.submissions.models import Submission
+def access_submission_in_course(user, course_slug: str, submission_id: int):
+    """The submission if `user` may see it (its student or the course's staff, as the
+    submissions app decides), reached through the course in the URL: (course, membership, submission)."""
+    from hub.submissions.access import access_submission_by_id
 
-    course, membership = access_course(user, course_slug)
-    submission = (
-        Submission.objects.select_related("assignment", "assignment__course", "student")
-        .filter(pk=submission_id, assignment__course=course)
-        .first()
-    )
-    if submission is None:
+    course, _ = access_course(user, course_slug)
+    submission, membership = access_submission_by_id(user, submission_id)
+    if submission.assignment.course_id != course.pk:
         raise Http404("No such submission")
-    if membership.is_staff or submission.student_id == user.pk or _in_group_of(user, submission):
-        return course, membership, submission
-    raise Http404("No such submission")
-
-
-def _in_group_of(user, submission) -> bool:
-    try:
-        from hub.groups.selectors import group_for
-    except ImportError:
-        return False
-    group = group_for(student=submission.student, assignment=submission.assignment)
-    return group is not None and group.memberships.filter(student=user).exists()
+    return course, membership, submission
 
 
 def latest_job(*, submission) -> GradingJob | None:

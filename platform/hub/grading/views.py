@@ -12,7 +12,7 @@ from hub.courses.models import Assignment
 
 from .jobs import job_queue_place
 from .models import GradingJob, Report
-from .selectors import access_submission_by_id, latest_job, latest_report, report_view_for
+from .selectors import access_submission_in_course, latest_job, latest_report, report_view_for
 from .services import grading_job_rerun
 
 
@@ -32,18 +32,18 @@ def _status_context(submission, membership):
 
 
 def report_page(request, slug: str, submission_id: int):
-    course, membership, submission = access_submission_by_id(request.user, slug, submission_id)
+    course, membership, submission = access_submission_in_course(request.user, slug, submission_id)
     return render(request, "grading/report.html", _status_context(submission, membership))
 
 
 def status_fragment(request, slug: str, submission_id: int):
     """The live part of the report page; htmx polls it while the job is pending."""
-    course, membership, submission = access_submission_by_id(request.user, slug, submission_id)
+    course, membership, submission = access_submission_in_course(request.user, slug, submission_id)
     return render(request, "grading/_grading_status.html", _status_context(submission, membership))
 
 
 def artifact(request, slug: str, submission_id: int, report_id: int, name: str):
-    course, membership, submission = access_submission_by_id(request.user, slug, submission_id)
+    course, membership, submission = access_submission_in_course(request.user, slug, submission_id)
     report = get_object_or_404(Report, pk=report_id, submission=submission)
     shown = report_view_for(report=report, membership=membership)
     listed = {a.get("name"): a for a in shown.get("artifacts", []) if isinstance(a, dict)}
@@ -95,7 +95,7 @@ def reports_list(request, slug: str, assignment_slug: str):
 
 @require_POST
 def rerun(request, slug: str, submission_id: int):
-    course, membership, submission = access_submission_by_id(request.user, slug, submission_id)
+    course, membership, submission = access_submission_in_course(request.user, slug, submission_id)
     if not membership.is_staff:
         raise Http404("No such page")
     grading_job_rerun(submission=submission, requested_by=request.user)
