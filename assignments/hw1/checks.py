@@ -101,7 +101,9 @@ def _jacobian_per_sample(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Ten
     for xi in x:
         shape = xi.shape
         rows.append(
-            torch.autograd.functional.jacobian(lambda v, shape=shape: f(v.view(1, *shape)).reshape(-1), xi.reshape(-1))
+            torch.autograd.functional.jacobian(
+                lambda v, shape=shape: f(v.view(1, *shape)).reshape(-1), xi.reshape(-1), vectorize=True
+            )
         )
     return torch.stack(rows)
 

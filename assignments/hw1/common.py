@@ -86,12 +86,20 @@ def allowed_connections(order: torch.Tensor) -> torch.Tensor:
 
 
 # ---------------------------------------------------------------- seeded inputs
+def _scrambled_order(d: int, g: torch.Generator) -> torch.Tensor:
+    """A random permutation other than the identity (the natural order would hide bugs)."""
+    while True:
+        order = torch.randperm(d, generator=g)
+        if not torch.equal(order, torch.arange(d)):
+            return order
+
+
 def made_order(seed: int) -> torch.Tensor:
-    return torch.randperm(MADE_D, generator=generator(seed, "made", "order"))
+    return _scrambled_order(MADE_D, generator(seed, "made", "order"))
 
 
 def small_order(seed: int) -> torch.Tensor:
-    return torch.randperm(SMALL_D, generator=generator(seed, "small", "order"))
+    return _scrambled_order(SMALL_D, generator(seed, "small", "order"))
 
 
 def made_inputs(seed: int) -> torch.Tensor:
@@ -156,9 +164,3 @@ def perturbed_weight(g: torch.Generator, c: int, negative: bool) -> torch.Tensor
             det = -det
         if abs(math.log(abs(float(det)))) > 0.1 and float(torch.linalg.cond(w)) < 20:
             return w
-
-
-def perturbation(seed: int, name: str, shapes: dict[str, tuple[int, ...]]) -> dict[str, torch.Tensor]:
-    """Seeded noise (float64), one tensor per parameter name, added to a module's parameters."""
-    g = generator(seed, "perturb", name)
-    return {k: PERTURB_SCALE * torch.randn(s, generator=g, dtype=torch.float64) for k, s in sorted(shapes.items())}
