@@ -265,10 +265,12 @@ def _resources(outcome: RunOutcome, records: dict[str, dict[str, Any]]) -> dict[
     return {
         "wall_s": round(outcome.wall_s, 3),
         "cpu_s": round(sum(numbers("cpu_s")), 3),
-        # Largest resident set of one task process (the harness's fork shares torch's pages).
-        "peak_memory_bytes": int(max(rss) * 1024) if rss else None,
+        # The sandbox cgroup's peak when the backend has one, else the largest resident set
+        # of one task process (the harness's forks share torch's pages).
+        "peak_memory_bytes": outcome.peak_memory_bytes or (int(max(rss) * 1024) if rss else None),
         "gpu_peak_memory_bytes": int(max(gpu)) if gpu else None,
         "exit_code": outcome.exit_code,
+        "containment": outcome.notes,
     }
 
 

@@ -64,7 +64,9 @@ class RunOutcome:
     log: str = ""
     infrastructure_error: str | None = None
     wall_s: float = 0.0
+    peak_memory_bytes: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # how the run was contained, for staff
 
 
 class Backend(Protocol):

@@ -4,9 +4,9 @@ Every namespace is unshared (network included). The sandbox's root is an empty t
 which only these are mounted: the Python runtime and its site-packages (read-only), the
 harness (read-only), the job and the submission (read-only), the training files (read-only),
 a size-capped tmpfs for /tmp and one for /out. The harness runs as PID 1 of the new PID
-namespace: when it exits, the kernel kills whatever the student left behind. There is no
-cgroup here, so memory and processes are bounded with rlimits (RLIMIT_AS per process,
-RLIMIT_NPROC), set in the child before bwrap executes.
+namespace: when it exits, the kernel kills whatever the student left behind. Memory and
+processes are bounded by a per-job cgroup when the worker may make one (see cgroup.py), and by
+rlimits (RLIMIT_AS per process; RLIMIT_NPROC without a cgroup), set before bwrap executes.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from grader.sandbox.base import (
     minimal_env,
     run_process,
 )
+from grader.sandbox.cgroup import JobCgroup
 
 SANDBOX_UID = 65534
 TMP_MB = 256
@@ -43,17 +44,30 @@ SYSTEM_DIRS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
 class BwrapBackend:
     name = "bwrap"
 
-    def __init__(self, bwrap: str | None = None, python: str | None = None) -> None:
+    def __init__(self, bwrap: str | None = None, python: str | None = None, cgroups: bool = True) -> None:
         self.bwrap = bwrap or shutil.which("bwrap") or ""
         self.python = python or sys.executable
+        self.cgroups = cgroups
 
     def run(self, request: SandboxRequest) -> RunOutcome:
         if not self.bwrap:
             raise SandboxUnavailable("bubblewrap (bwrap) is not installed")
         command = [self.bwrap, *self.arguments(request), "--", *harness_command(self.python)]
         outcome = RunOutcome(backend=self.name, sandboxed=True)
-        return run_process(command, env=minimal_env(), request=request, outcome=outcome,
-                           preexec=rlimits(request))
+        limits = request.limits
+        cgroup = JobCgroup.create(limits.memory_mb << 20, limits.pids) if self.cgroups else None
+        if cgroup is None:
+            outcome.notes.append("bwrap: no cgroup could be made: memory and processes bounded by rlimits only")
+        try:
+            run_process(command, env=minimal_env(), request=request, outcome=outcome,
+                        preexec=sandbox_preexec(request, cgroup))
+            if cgroup is not None:
+                outcome.oom_killed = cgroup.oom_kills() > 0
+                outcome.peak_memory_bytes = cgroup.peak_memory()
+        finally:
+            if cgroup is not None:
+                cgroup.remove()
+        return outcome
 
     def arguments(self, request: SandboxRequest) -> list[str]:
         limits = request.limits
@@ -105,15 +119,21 @@ def runtime_dirs() -> list[str]:
     return kept
 
 
-def rlimits(request: SandboxRequest) -> Callable[[], None]:
+def sandbox_preexec(request: SandboxRequest, cgroup: JobCgroup | None) -> Callable[[], None]:
     limits = request.limits
     memory = limits.memory_mb << 20
     file_size = max(limits.output_mb, TMP_MB) << 20
 
     def apply() -> None:
         # Runs in the forked child before exec: these bind bwrap and everything under it.
+        if cgroup is not None:
+            cgroup.enter()
+        else:
+            # Counts every process of this user on the machine (and is ignored for root):
+            # a weak bound, used only when no cgroup is at hand.
+            resource.setrlimit(resource.RLIMIT_NPROC, (limits.pids, limits.pids))
+        # Per process, on top of the cgroup: a clean MemoryError instead of the OOM killer.
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.pids, limits.pids))
         resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
