@@ -5,6 +5,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 from hub.courses.models import Assignment, Session
 from hub.groups.models import Group, GroupMembership, GroupSet, PresentationSlot, SlotAssignment
@@ -425,14 +426,53 @@ def test_group_submitters_and_submission_visibility(
     hw1 = Assignment.objects.get(course=course, slug="hw1")
     assert group_submitters_for(student=student, assignment=hw1) == [student]
 
-    class Upload:  # the two attributes of a Submission the selector reads
-        def __init__(self, student, assignment):
-            self.student, self.student_id, self.assignment = student, student.pk, assignment
+    report_upload = _submission(student=student, assignment=assignment, group=group)
+    homework = _submission(student=student, assignment=hw1, group=None)
+    assert group_may_view_submission(user=other_student, submission=report_upload)
+    assert group_may_view_submission(user=student, submission=report_upload)
+    assert not group_may_view_submission(user=carol, submission=report_upload)
+    assert not group_may_view_submission(user=other_student, submission=homework)
 
-    assert group_may_view_submission(user=other_student, submission=Upload(student, assignment))
-    assert group_may_view_submission(user=student, submission=Upload(student, assignment))
-    assert not group_may_view_submission(user=carol, submission=Upload(student, assignment))
-    assert not group_may_view_submission(user=other_student, submission=Upload(student, hw1))
+
+def _submission(*, student, assignment, group):
+    """A submission row as hub.submissions stores it (its files do not matter here)."""
+    from hub.submissions.models import Lateness, Submission
+
+    return Submission.objects.create(
+        assignment=assignment,
+        student=student,
+        group=group,
+        created_at=timezone.now(),
+        sha256="0" * 64,
+        size=1,
+        lateness=Lateness.ON_TIME,
+        sources_statement="None",
+        submitted_by=student,
+    )
+
+
+def test_group_with_a_submission_survives_its_last_member_leaving(discussion_set, student, course):
+    group = group_create(
+        group_set=discussion_set, name="Kept", by=student, topic_kind="survey", survey_area="VAEs"
+    )
+    _submission(student=student, assignment=report(course), group=group)
+    group_leave(group=group, student=student)
+    assert Group.objects.filter(pk=group.pk).exists()
+    assert group_members(group=group) == []
+
+
+def test_a_member_who_joins_later_sees_the_groups_report(
+    discussion_set, student, other_student, course
+):
+    from hub.submissions.access import access_submission_by_id
+
+    group = group_create(group_set=discussion_set, name="G", by=student)
+    upload = _submission(student=student, assignment=report(course), group=group)
+    with pytest.raises(Http404):
+        access_submission_by_id(other_student, upload.pk)
+    group_join(group=group, student=other_student)
+    seen, _ = access_submission_by_id(other_student, upload.pk)
+    assert seen == upload
 
 
 def test_member_grades_go_through_the_submissions_grade_service_with_history(

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from hub.courses.models import Assignment, Course, GradeComponent, Membership, Session
@@ -353,8 +354,13 @@ def _remove_member(*, group: Group, student) -> None:
     deleted, _ = GroupMembership.objects.filter(group=group, student=student).delete()
     if not deleted:
         raise ValidationError(f"{student} is not in {group.name}.")
-    if not GroupMembership.objects.filter(group=group).exists() and not group.grades.exists():
-        group.delete()
+    if GroupMembership.objects.filter(group=group).exists() or group.grades.exists():
+        return
+    try:
+        with transaction.atomic():
+            group.delete()
+    except ProtectedError:
+        pass  # the group's submissions keep it (and its topic) on record
 
 
 @transaction.atomic
