@@ -170,3 +170,31 @@ def test_set_page_queries_do_not_grow_with_the_class(
         g = group_create(group_set=discussion_set, name=f"G{i}", by=make_student(f"s{i}"))
         group_join(group=g, student=make_student(f"t{i}"))
     assert queries() == few
+
+
+def test_member_sees_the_groups_report_on_the_group_page(
+    course, discussion_set, student, other_student
+):
+    from django.utils import timezone
+    from hub.courses.models import Assignment
+    from hub.submissions.models import Lateness, Submission
+
+    group = group_create(group_set=discussion_set, name="G", by=student)
+    group_join(group=group, student=other_student)
+    report = Assignment.objects.get(course=course, slug="paper-discussion-report")
+    url = reverse("groups:set", args=[course.slug, discussion_set.pk])
+    assert "not submitted yet" in client_for(other_student).get(url).content.decode()
+    upload = Submission.objects.create(
+        assignment=report,
+        student=student,
+        group=group,
+        created_at=timezone.now(),
+        sha256="0" * 64,
+        size=1,
+        lateness=Lateness.ON_TIME,
+        sources_statement="None",
+        submitted_by=student,
+    )
+    page = client_for(other_student).get(url).content.decode()
+    assert reverse("submissions:receipt", args=[course.slug, report.slug, upload.pk]) in page
+    assert "submitted</a> by alice" in page

@@ -199,3 +199,11 @@ def group_grades_of(*, group_set: GroupSet, assignment: Assignment) -> dict[int,
         group__group_set=group_set, assignment=assignment
     ).prefetch_related("adjustments")
     return {g.group_id: g for g in grades}
+
+
+def group_work_of(*, student, group_set: GroupSet) -> list[tuple[Assignment, object]]:
+    """Each of the set's deliverables with the submission that counts for the student's group."""
+    from hub.submissions.selectors import submission_active_for
+
+    assignments = Assignment.objects.filter(group_set_link__group_set=group_set).order_by("due_at")
+    return [(a, submission_active_for(student=student, assignment=a)) for a in assignments]

@@ -49,7 +49,11 @@ def _set_context(request, group_set: GroupSet, membership: Membership) -> dict:
     overview = selectors.group_set_overview(
         group_set=group_set, user=request.user, include_unassigned=membership.is_staff
     )
+    group_work = []
+    if overview.my_group is not None:
+        group_work = selectors.group_work_of(student=request.user, group_set=group_set)
     return {
+        "group_work": group_work,
         "course": group_set.course,
         "membership": membership,
         "overview": overview,
