@@ -114,3 +114,27 @@ def test_openapi_schema_and_docs_answer(client, course, student):
     client.force_login(student)
     docs = client.get("/api/docs/")
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
+
+
+def test_student_dashboard_shows_their_own_deadlines_and_grades(client, course, student):
+    from datetime import timedelta
+
+    from hub.courses.models import Assignment
+    from hub.courses.selectors import student_overview
+
+    hw1 = Assignment.objects.get(course=course, slug="hw1")
+    rows = student_overview(course=course, student=student, now=hw1.due_at + timedelta(hours=2))
+    row = next(r for r in rows if r.assignment == hw1)
+    assert row.status == "late" and row.time_left is None and row.submission is None
+    client.force_login(student)
+    response = client.get(reverse("courses:dashboard", args=[course.slug]))
+    assert response.status_code == 200
+    assert b"Your deadline" in response.content and b"HW 1" in response.content
+
+
+def test_staff_dashboard_lists_assignments_with_queues(client, course, ta, django_assert_max_num_queries):
+    client.force_login(ta)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("courses:dashboard", args=[course.slug]))
+    assert response.status_code == 200
+    assert b"Active submissions" in response.content

@@ -64,3 +64,71 @@ def schedule_weeks(*, course: Course, membership: Membership, today: date) -> li
 def late_deadlines(*, course: Course, membership: Membership) -> list[Deadline]:
     """Deadlines that fall outside the weekly table (the final report)."""
     return [d for d in deadlines_for(course=course, membership=membership) if d.assignment.week is None]
+
+
+@dataclass
+class StudentRow:
+    assignment: Assignment
+    deadline: EffectiveDeadline
+    status: str  # on_time | late | correction | closed, at `now`
+    time_left: object  # timedelta until the deadline, or None once it passed
+    submission: object  # the active submission, or None
+    job: object  # its latest grading job, or None
+    grade: object  # the released grade, or None
+
+
+def student_overview(*, course: Course, student, now: datetime) -> list[StudentRow]:
+    """One row per assignment for a student's dashboard, in three queries whatever the course."""
+    from hub.grading.models import GradingJob
+    from hub.submissions.models import Grade, Submission
+
+    assignments = list(Assignment.objects.filter(course=course).select_related("course"))
+    active = {
+        s.assignment_id: s
+        for s in Submission.objects.filter(assignment__course=course, student=student, is_active=True)
+    }
+    jobs = {}
+    for job in GradingJob.objects.filter(submission__in=active.values()).exclude(status="superseded").order_by("queued_at"):
+        jobs[job.submission_id] = job
+    grades = {
+        g.assignment_id: g
+        for g in Grade.objects.filter(assignment__course=course, student=student, released_at__lte=now)
+    }
+    rows = []
+    for a in assignments:
+        d = deadline_effective_for(student=student, assignment=a)
+        submission = active.get(a.pk)
+        rows.append(StudentRow(
+            assignment=a,
+            deadline=d,
+            status=d.status_at(now),
+            time_left=(d.due_at - now) if d.due_at > now else None,
+            submission=submission,
+            job=jobs.get(submission.pk) if submission else None,
+            grade=grades.get(a.pk),
+        ))
+    return rows
+
+
+def staff_assignment_overview(*, course: Course):
+    """Per assignment: active submissions, gradings pending, infrastructure failures, open regrades."""
+    from django.db.models import Count, Q
+
+    return (
+        Assignment.objects.filter(course=course)
+        .annotate(
+            active_submissions=Count("submissions", filter=Q(submissions__is_active=True), distinct=True),
+            pending_jobs=Count(
+                "submissions__grading_jobs",
+                filter=Q(submissions__grading_jobs__status__in=["queued", "running"]),
+                distinct=True,
+            ),
+            failed_jobs=Count(
+                "submissions__grading_jobs",
+                filter=Q(submissions__grading_jobs__status="failed_infrastructure"),
+                distinct=True,
+            ),
+            open_regrades=Count("grades__regrade_requests", filter=Q(grades__regrade_requests__status="open"), distinct=True),
+        )
+        .order_by("due_at")
+    )

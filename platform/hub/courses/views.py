@@ -5,7 +5,13 @@ from django.utils import timezone
 from .access import access_course
 from .ical import calendar_for
 from .models import Membership
-from .selectors import late_deadlines, schedule_weeks, upcoming_deadlines
+from .selectors import (
+    late_deadlines,
+    schedule_weeks,
+    staff_assignment_overview,
+    student_overview,
+    upcoming_deadlines,
+)
 
 
 def _today(course):
@@ -28,8 +34,16 @@ def schedule(request, slug: str):
 
 
 def dashboard(request, slug: str):
-    # The course's front page; the students' and staff's dashboards build on the schedule.
-    return schedule(request, slug)
+    """A student's deadlines (their own), submissions and released grades; staff's work queues."""
+    course, membership = access_course(request.user, slug)
+    now = timezone.now()
+    context = {"course": course, "membership": membership, "now": now}
+    if membership.is_staff:
+        context["assignments"] = staff_assignment_overview(course=course)
+    else:
+        context["rows"] = student_overview(course=course, student=request.user, now=now)
+    context["upcoming"] = upcoming_deadlines(course=course, membership=membership, now=now)
+    return render(request, "courses/dashboard.html", context)
 
 
 def calendar_feed(request, token: str):
