@@ -170,8 +170,12 @@ def _collect(outcome: RunOutcome, out_root: Path, spec: Spec) -> Extracted:
         extracted = unpack_output_stream(stream, out_root, caps)
     outcome.tar_path.unlink()
     dropped = _read_small_json(out_root / STATUS_DIR / "dropped.json")
-    if isinstance(dropped, list):
-        extracted.rejected += [f"{d}: over the output cap, not handed back" for d in dropped[:50] if isinstance(d, str)]
+    for entry in dropped[:100] if isinstance(dropped, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+            reason = (f"{entry['path']}: {entry.get('bytes')} bytes would pass the run's "
+                      f"{spec.limits.output_mb} MB output cap: not handed back")
+            extracted.rejected.append(reason)
+            extracted.rejected_by_name[entry["path"]] = reason
     return extracted
 
 

@@ -327,7 +327,7 @@ def _run_in_child(task: dict[str, Any], job: dict[str, Any], paths: Paths) -> di
 def emit_tar(out: Path, output_bytes: int, sink: Any) -> None:
     """Write ``out`` as an uncompressed tar stream; oversized files are left out (and listed)."""
     entries: list[tuple[Path, str]] = []
-    dropped: list[str] = []
+    dropped: list[dict[str, Any]] = []
     total = 0
     for root, dirs, files in os.walk(out):
         dirs.sort()
@@ -336,7 +336,7 @@ def emit_tar(out: Path, output_bytes: int, sink: Any) -> None:
             rel = str(path.relative_to(out))
             size = path.lstat().st_size
             if total + size > output_bytes:
-                dropped.append(f"{rel} ({size} bytes)")
+                dropped.append({"path": rel, "bytes": size})
                 continue
             total += size
             entries.append((path, rel))

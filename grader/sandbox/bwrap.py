@@ -36,6 +36,7 @@ from grader.sandbox.cgroup import JobCgroup
 
 SANDBOX_UID = 65534
 TMP_MB = 256
+SHM_MB = 64
 # System folders the interpreter and torch's shared libraries need; /etc is NOT among them
 # (no passwd, no shadow, no resolv.conf): only ld.so.cache is bound.
 SYSTEM_DIRS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
@@ -55,7 +56,7 @@ class BwrapBackend:
         command = [self.bwrap, *self.arguments(request), "--", *harness_command(self.python)]
         outcome = RunOutcome(backend=self.name, sandboxed=True)
         limits = request.limits
-        cgroup = JobCgroup.create(limits.memory_mb << 20, limits.pids) if self.cgroups else None
+        cgroup = JobCgroup.create(limits.memory_mb << 20, limits.pids, limits.cpus) if self.cgroups else None
         if cgroup is None:
             outcome.notes.append("bwrap: no cgroup could be made: memory and processes bounded by rlimits only")
         try:
@@ -76,6 +77,7 @@ class BwrapBackend:
             "--die-with-parent", "--new-session", "--as-pid-1", "--disable-userns", "--cap-drop", "ALL",
             "--hostname", "sandbox", "--clearenv",
             "--proc", "/proc", "--dev", "/dev",
+            "--size", str(SHM_MB << 20), "--tmpfs", "/dev/shm",
             "--size", str(TMP_MB << 20), "--tmpfs", "/tmp",
             "--size", str(limits.output_mb << 20), "--tmpfs", OUT_MOUNT,
         ]
@@ -102,7 +104,8 @@ class BwrapBackend:
         env = minimal_env({"PYTHONPATH": HARNESS_ROOT, "HOME": "/tmp", "TMPDIR": "/tmp"})
         for key, value in env.items():
             args += ["--setenv", key, value]
-        return [*args, "--chdir", "/tmp"]
+        # Last: the root bwrap built (a tmpfs with the mount points) becomes read-only too.
+        return [*args, "--remount-ro", "/", "--chdir", "/tmp"]
 
 
 def runtime_dirs() -> list[str]:

@@ -3,7 +3,7 @@
 rlimits alone are weak: RLIMIT_AS is per process and RLIMIT_NPROC is ignored for processes
 whose real uid is 0 (a worker running as root), so a fork bomb would not be bounded. When the
 worker may create cgroups (root on cgroup v1, or a delegated v2 subtree) each job gets its own,
-with ``memory`` (memory + swap) and ``pids`` limits; otherwise the backend says it is running
+with ``memory`` (memory + swap), ``pids`` and ``cpu`` (quota) limits; otherwise the backend says it is running
 with rlimits only.
 """
 
@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 
 ROOT = Path("/sys/fs/cgroup")
+_CPU_PERIOD_US = 100_000
 
 
 class JobCgroup:
@@ -24,22 +25,25 @@ class JobCgroup:
         self.version = version
 
     @classmethod
-    def create(cls, memory_bytes: int, pids: int) -> JobCgroup | None:
+    def create(cls, memory_bytes: int, pids: int, cpus: float) -> JobCgroup | None:
         """A fresh cgroup with the limits, or None when this process may not make one."""
         name = f"grader-{uuid.uuid4().hex[:12]}"
         try:
             if (ROOT / "memory").is_dir() and (ROOT / "pids").is_dir():
-                group = cls({c: _own_v1(c) / name for c in ("memory", "pids")}, version=1)
+                controllers = ["memory", "pids"] + (["cpu"] if (ROOT / "cpu").is_dir() else [])
+                group = cls({c: _own_v1(c) / name for c in controllers}, version=1)
             elif (ROOT / "cgroup.controllers").is_file():
-                group = cls({"memory": _own_v2() / name, "pids": _own_v2() / name}, version=2)
+                folder = _own_v2() / name
+                group = cls({"memory": folder, "pids": folder, "cpu": folder}, version=2)
             else:
                 return None
-            group._make(memory_bytes, pids)
+            group._make(memory_bytes, pids, cpus)
             return group
         except OSError:
             return None
 
-    def _make(self, memory_bytes: int, pids: int) -> None:
+    def _make(self, memory_bytes: int, pids: int, cpus: float) -> None:
+        quota = max(1000, int(cpus * _CPU_PERIOD_US))
         try:
             for folder in set(self.dirs.values()):
                 folder.mkdir()
@@ -49,12 +53,17 @@ class JobCgroup:
                 if swap.exists():
                     _write(swap, memory_bytes)
                 _write(self.dirs["pids"] / "pids.max", pids)
+                if "cpu" in self.dirs:
+                    _write(self.dirs["cpu"] / "cpu.cfs_period_us", _CPU_PERIOD_US)
+                    _write(self.dirs["cpu"] / "cpu.cfs_quota_us", quota)
             else:
                 folder = self.dirs["memory"]
                 _write(folder / "memory.max", memory_bytes)
                 if (folder / "memory.swap.max").exists():
                     _write(folder / "memory.swap.max", 0)
                 _write(folder / "pids.max", pids)
+                if (folder / "cpu.max").exists():
+                    (folder / "cpu.max").write_text(f"{quota} {_CPU_PERIOD_US}")
         except OSError:
             self.remove()
             raise
