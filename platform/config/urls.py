@@ -28,4 +28,6 @@ urlpatterns = [
     path("", include("hub.grading.urls")),
     path("", include("hub.gradebook.urls")),
     path("", include("hub.groups.urls")),
+    path("", include("hub.rubrics.urls")),
+    path("", include("hub.similarity.urls")),
 ]

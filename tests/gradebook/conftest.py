@@ -2,7 +2,6 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-
 from hub.courses.models import Assignment, Membership
 from hub.submissions.models import Submission
 from hub.submissions.services import grade_record_rubric

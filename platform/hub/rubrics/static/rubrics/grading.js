@@ -1,0 +1,58 @@
+// Keyboard shortcuts of the grading page: 1-9 toggle an item of the current question, j/k move
+// between questions, n/p between submissions, ? shows the list. Off while typing in a field.
+(function () {
+  "use strict";
+  var current = 0;
+
+  function questions() {
+    return Array.prototype.slice.call(document.querySelectorAll("#rubric-panel fieldset.question"));
+  }
+
+  function mark() {
+    var qs = questions();
+    if (!qs.length) return;
+    current = Math.max(0, Math.min(current, qs.length - 1));
+    qs.forEach(function (q, i) {
+      q.classList.toggle("current", i === current);
+      if (i === current) q.setAttribute("aria-current", "true"); else q.removeAttribute("aria-current");
+    });
+  }
+
+  function typing(target) {
+    var tag = (target && target.tagName) || "";
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    var panel = document.getElementById("rubric-panel");
+    if (!panel) return;
+    var qs = questions();
+    var key = event.key;
+    if (key >= "1" && key <= "9" && qs.length) {
+      var button = qs[current].querySelector('button.item[data-shortcut="' + key + '"]');
+      if (button) { event.preventDefault(); button.click(); }
+    } else if (key === "j") {
+      current += 1; mark(); event.preventDefault();
+    } else if (key === "k") {
+      current -= 1; mark(); event.preventDefault();
+    } else if (key === "n" && panel.dataset.nextUrl) {
+      window.location.assign(panel.dataset.nextUrl);
+    } else if (key === "p" && panel.dataset.previousUrl) {
+      window.location.assign(panel.dataset.previousUrl);
+    } else if (key === "?") {
+      var help = document.getElementById("shortcut-help");
+      if (help) help.open = !help.open;
+    }
+  });
+
+  // Clicking or focusing inside a question makes it the current one.
+  document.addEventListener("focusin", function (event) {
+    var q = event.target.closest && event.target.closest("#rubric-panel fieldset.question");
+    if (q) { current = Number(q.dataset.question) || 0; mark(); }
+  });
+
+  // The panel is replaced after each change: keep the current question.
+  document.body.addEventListener("htmx:afterSwap", mark);
+  document.addEventListener("DOMContentLoaded", mark);
+})();

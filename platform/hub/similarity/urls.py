@@ -1,0 +1,4 @@
+"""Pages of the similarity app."""
+
+app_name = "similarity"
+urlpatterns: list = []
