@@ -95,3 +95,28 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"Report {self.pk}: {self.score:g}/{self.max_score:g}"
+
+
+class LeaderboardAlias(models.Model):
+    """The pseudonym a student chooses to appear under on the course's leaderboards."""
+
+    course = models.ForeignKey("courses.Course", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    alias = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["course", "user"], name="one_alias_per_student"),
+            models.UniqueConstraint(fields=["course", "alias"], name="aliases_unique_in_course"),
+        ]
+
+    def __str__(self) -> str:
+        return self.alias
+
+
+class LeaderboardSetting(models.Model):
+    assignment = models.OneToOneField("courses.Assignment", on_delete=models.CASCADE, related_name="leaderboard")
+    hidden = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"Leaderboard of {self.assignment} ({'hidden' if self.hidden else 'shown'})"

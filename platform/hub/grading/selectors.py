@@ -36,6 +36,32 @@ def latest_report(*, submission) -> Report | None:
     return Report.objects.filter(submission=submission).order_by("-created_at").first()
 
 
+def report_before(*, report: Report) -> Report | None:
+    """The report this one replaced (a rerun or a regrade), to show them side by side."""
+    return (
+        Report.objects.filter(submission=report.submission, created_at__lt=report.created_at)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def report_changes(*, old: dict, new: dict) -> list[dict]:
+    """Per check: the score before and after, and whether it changed."""
+    before = {t["name"]: t for t in old.get("tests", [])}
+    after = {t["name"]: t for t in new.get("tests", [])}
+    rows = []
+    for name in list(after) + [n for n in before if n not in after]:
+        o, n = before.get(name, {}), after.get(name, {})
+        rows.append({
+            "name": name,
+            "old": o.get("score"),
+            "new": n.get("score"),
+            "max": n.get("max_score", o.get("max_score")),
+            "changed": o.get("score") != n.get("score") or o.get("status") != n.get("status"),
+        })
+    return rows
+
+
 def results_for_viewer(*, results: dict, staff: bool, after_due: bool, published: bool) -> dict:
     """The results.json a viewer may see. Hidden checks count in the score; a student sees them
     once their visibility allows (Gradescope's semantics)."""

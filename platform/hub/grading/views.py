@@ -12,14 +12,27 @@ from hub.courses.models import Assignment
 
 from .jobs import job_queue_place
 from .models import GradingJob, Report
-from .selectors import access_submission_in_course, latest_job, latest_report, report_view_for
+from .selectors import (
+    access_submission_in_course,
+    latest_job,
+    latest_report,
+    report_before,
+    report_changes,
+    report_view_for,
+)
 from .services import grading_job_rerun
 
 
 def _status_context(submission, membership):
     job = latest_job(submission=submission)
     report = latest_report(submission=submission)
+    previous = report_before(report=report) if report else None
     return {
+        "previous": previous,
+        "changes": report_changes(
+            old=report_view_for(report=previous, membership=membership),
+            new=report_view_for(report=report, membership=membership),
+        ) if previous else [],
         "submission": submission,
         "job": job,
         "place": job_queue_place(job=job) if job else None,
@@ -113,3 +126,42 @@ def rerun_all(request, slug: str, assignment_slug: str):
         count += 1
     messages.success(request, f"{count} active submissions queued for grading again.")
     return redirect("grading:reports", slug, assignment.slug)
+
+
+def leaderboard(request, slug: str, assignment_slug: str):
+    from hub.courses.access import access_course
+
+    from .leaderboard import (
+        AliasTaken,
+        leaderboard_alias_set,
+        leaderboard_entries,
+        leaderboard_hidden,
+        leaderboard_set_hidden,
+        leaderboard_spec,
+    )
+    from .models import LeaderboardAlias
+
+    course, membership = access_course(request.user, slug)
+    assignment = get_object_or_404(Assignment, course=course, slug=assignment_slug)
+    spec = leaderboard_spec(assignment=assignment)
+    if spec is None:
+        raise Http404("This assignment has no leaderboard")
+    if request.method == "POST":
+        if "hidden" in request.POST:
+            if not membership.is_instructor:
+                raise Http404("No such page")
+            leaderboard_set_hidden(assignment=assignment, hidden=request.POST["hidden"] == "1")
+        else:
+            try:
+                leaderboard_alias_set(course=course, user=request.user, alias=request.POST.get("alias", ""))
+                messages.success(request, "Your pseudonym is saved.")
+            except (AliasTaken, ValueError) as exc:
+                messages.error(request, str(exc))
+        return redirect("grading:leaderboard", slug, assignment.slug)
+    hidden = leaderboard_hidden(assignment=assignment)
+    shown = not hidden or membership.is_staff
+    return render(request, "grading/leaderboard.html", {
+        "course": course, "membership": membership, "assignment": assignment, "spec": spec,
+        "hidden": hidden, "entries": leaderboard_entries(assignment=assignment, viewer=request.user) if shown else [],
+        "alias": LeaderboardAlias.objects.filter(course=course, user=request.user).first(),
+    })
