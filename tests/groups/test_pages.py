@@ -198,3 +198,17 @@ def test_member_sees_the_groups_report_on_the_group_page(
     page = client_for(other_student).get(url).content.decode()
     assert reverse("submissions:receipt", args=[course.slug, report.slug, upload.pk]) in page
     assert "submitted</a> by alice" in page
+
+
+@pytest.mark.parametrize("name, method", [("set", "get"), ("join", "post"), ("grades", "get")])
+def test_anonymous_visitors_are_sent_to_log_in(course, discussion_set, student, name, method):
+    group = group_create(group_set=discussion_set, name="G", by=student)
+    args = {
+        "set": [course.slug, discussion_set.pk],
+        "join": [course.slug, discussion_set.pk, group.pk],
+        "grades": [course.slug, discussion_set.pk, "paper-discussion-report"],
+    }[name]
+    url = reverse(f"groups:{name}", args=args)
+    response = getattr(Client(), method)(url)
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    assert not GroupMembership.objects.filter(group=group).exclude(student=student).exists()

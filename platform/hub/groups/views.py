@@ -1,4 +1,5 @@
-"""Pages of the groups app. Forms post to one small view per operation; with htmx the set's panel
+"""Pages of the groups app. Anonymous visitors are sent to log in; a member of another course
+gets 404 (hub.courses.access). Forms post to one small view per operation; with htmx the set's panel
 is re-rendered in place (`_set_panel.html`), without it the browser is redirected back."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -100,6 +102,7 @@ def _decimal(value: str, field: str) -> Decimal:
 # --- pages ---------------------------------------------------------------------------------------
 
 
+@login_required
 def index(request, slug: str):
     course, membership = access_course(request.user, slug)
     sets = list(selectors.group_sets_of(course=course))
@@ -113,11 +116,13 @@ def index(request, slug: str):
     return render(request, "groups/index.html", context)
 
 
+@login_required
 def group_set_page(request, slug: str, set_id: int):
     group_set, membership = access_group_set(request.user, slug, set_id)
     return render(request, "groups/set.html", _set_context(request, group_set, membership))
 
 
+@login_required
 def grades_page(request, slug: str, set_id: int, assignment_slug: str):
     group_set, membership = access_group_set(request.user, slug, set_id, role="staff")
     assignment = Assignment.objects.filter(
@@ -176,6 +181,7 @@ def grades_page(request, slug: str, set_id: int, assignment_slug: str):
 # --- student operations --------------------------------------------------------------------------
 
 
+@login_required
 @require_POST
 def group_create(request, slug: str, set_id: int):
     group_set, membership = access_group_set(request.user, slug, set_id)
@@ -198,6 +204,7 @@ def group_create(request, slug: str, set_id: int):
     return _panel_or_redirect(request, group_set, membership)
 
 
+@login_required
 @require_POST
 def group_join(request, slug: str, set_id: int, group_id: int):
     group, membership = access_group(request.user, slug, set_id, group_id)
@@ -209,6 +216,7 @@ def group_join(request, slug: str, set_id: int, group_id: int):
     return _panel_or_redirect(request, group.group_set, membership)
 
 
+@login_required
 @require_POST
 def group_leave(request, slug: str, set_id: int, group_id: int):
     group, membership = access_group(request.user, slug, set_id, group_id)
@@ -220,6 +228,7 @@ def group_leave(request, slug: str, set_id: int, group_id: int):
     return _panel_or_redirect(request, group.group_set, membership)
 
 
+@login_required
 @require_POST
 def group_topic(request, slug: str, set_id: int, group_id: int):
     group, membership = access_group(request.user, slug, set_id, group_id)
@@ -240,6 +249,7 @@ def group_topic(request, slug: str, set_id: int, group_id: int):
     return _panel_or_redirect(request, group.group_set, membership)
 
 
+@login_required
 @require_POST
 def slot_choose(request, slug: str, set_id: int, group_id: int):
     group, membership = access_group(request.user, slug, set_id, group_id)
@@ -255,6 +265,7 @@ def slot_choose(request, slug: str, set_id: int, group_id: int):
 # --- instructor operations -----------------------------------------------------------------------
 
 
+@login_required
 @require_POST
 def group_set_create(request, slug: str):
     course, _ = access_course_as_instructor(request.user, slug)
@@ -281,6 +292,7 @@ def group_set_create(request, slug: str):
     return redirect("groups:set", slug=slug, set_id=group_set.pk)
 
 
+@login_required
 @require_POST
 def group_set_update(request, slug: str, set_id: int):
     group_set, membership = access_group_set(request.user, slug, set_id, role="instructor")
@@ -301,6 +313,7 @@ def group_set_update(request, slug: str, set_id: int):
     return _panel_or_redirect(request, group_set, membership)
 
 
+@login_required
 @require_POST
 def member_add(request, slug: str, set_id: int, group_id: int):
     group, membership = access_group(request.user, slug, set_id, group_id, role="instructor")
@@ -318,6 +331,7 @@ def member_add(request, slug: str, set_id: int, group_id: int):
     return _panel_or_redirect(request, group.group_set, membership)
 
 
+@login_required
 @require_POST
 def member_remove(request, slug: str, set_id: int, group_id: int):
     group, membership = access_group(request.user, slug, set_id, group_id, role="instructor")
@@ -332,6 +346,7 @@ def member_remove(request, slug: str, set_id: int, group_id: int):
     return _panel_or_redirect(request, group.group_set, membership)
 
 
+@login_required
 @require_POST
 def slot_assign(request, slug: str, set_id: int, group_id: int):
     group, membership = access_group(request.user, slug, set_id, group_id, role="instructor")
@@ -349,6 +364,7 @@ def slot_assign(request, slug: str, set_id: int, group_id: int):
     return _panel_or_redirect(request, group.group_set, membership)
 
 
+@login_required
 @require_POST
 def slots_assign_remaining(request, slug: str, set_id: int):
     group_set, membership = access_group_set(request.user, slug, set_id, role="instructor")
@@ -366,6 +382,7 @@ def slots_assign_remaining(request, slug: str, set_id: int):
     return _panel_or_redirect(request, group_set, membership)
 
 
+@login_required
 @require_POST
 def slot_update(request, slug: str, set_id: int, slot_id: int):
     group_set, membership = access_group_set(request.user, slug, set_id, role="instructor")
