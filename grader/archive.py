@@ -130,7 +130,7 @@ def _unpack_zip(source: Path, dest: Path, caps: Caps) -> Extracted:
             if info.is_dir():
                 (dest / safe_relative(info.filename.rstrip("/"), caps)).mkdir(parents=True, exist_ok=True)
                 continue
-            if mode and not stat.S_ISREG(mode):
+            if stat.S_IFMT(mode) and not stat.S_ISREG(mode):  # many zips carry no type bits
                 raise ArchiveError(f"{info.filename}: not a regular file")
             with archive.open(info) as f:
                 _write_member(f, info.filename, dest, caps, result)

@@ -127,7 +127,8 @@ def _unpack(source: Path, dest: Path, spec: Spec) -> None:
 def _stage_job(job_dir: Path, spec: Spec, seed: int, device: str, gpu_memory_fraction: float | None) -> Path:
     code = job_dir / "code"
     code.mkdir(parents=True)
-    for name in ASSIGNMENT_SANDBOX_FILES:  # never checks.py, reference/ or bugs/
+    # Never checks.py, reference/, bugs/ or calibration data: only what the RUN phase needs.
+    for name in (*ASSIGNMENT_SANDBOX_FILES, *spec.sandbox_files):
         if (spec.path / name).is_file():
             shutil.copyfile(spec.path / name, code / name)
     limits = spec.limits

@@ -20,6 +20,10 @@ _FILE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-/]{0,127}$")
 DATASETS = {"fashion-mnist": ("train",)}
 
 
+# Trusted-side files that may never be listed in sandbox_files.
+_NEVER_IN_SANDBOX = {"checks.py", "spec.toml", "calibrate.py", "CALIBRATION.md"}
+
+
 class SpecError(ValueError):
     """The assignment's spec.toml is missing, malformed or inconsistent."""
 
@@ -62,6 +66,7 @@ class Spec:
     tasks: tuple[TaskSpec, ...]
     checks: tuple[CheckSpec, ...]
     data: dict[str, str] = field(default_factory=dict)
+    sandbox_files: tuple[str, ...] = ()  # extra files copied next to tasks.py (e.g. shipped weights)
     path: Path = Path()
 
     @property
@@ -86,16 +91,16 @@ def load_spec(assignment_dir: str | Path) -> Spec:
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: not valid TOML: {exc}") from None
     spec = _parse(raw, str(path))
-    for needed in ("tasks.py", "checks.py"):
+    for needed in ("tasks.py", "checks.py", *spec.sandbox_files):
         if not (folder / needed).is_file():
             raise SpecError(f"{path}: the assignment has no {needed}")
     return Spec(**{**spec.__dict__, "path": folder.resolve()})
 
 
 def _parse(raw: dict[str, Any], where: str) -> Spec:
-    _only_keys(raw, {"assignment", "limits", "data", "tasks", "checks"}, where)
+    # Other top-level tables (e.g. [leaderboard]) belong to other readers of the file.
     assignment = _table(raw, "assignment", where, required=True)
-    _only_keys(assignment, {"slug", "title", "required_files"}, f"{where} [assignment]")
+    _only_keys(assignment, {"slug", "title", "required_files", "sandbox_files"}, f"{where} [assignment]")
     slug = _get(assignment, "slug", str, f"{where} [assignment]")
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", slug):
         raise SpecError(f"{where} [assignment] slug {slug!r}: use lowercase letters, digits, - and _")
@@ -103,6 +108,10 @@ def _parse(raw: dict[str, Any], where: str) -> Spec:
     for name in required:
         if not isinstance(name, str) or not _FILE.match(name) or ".." in name.split("/"):
             raise SpecError(f"{where} [assignment] required_files: {name!r} is not a relative file name")
+    sandbox_files = _get(assignment, "sandbox_files", list, f"{where} [assignment]", default=[])
+    for name in sandbox_files:
+        if not isinstance(name, str) or "/" in name or not _FILE.match(name) or name in _NEVER_IN_SANDBOX:
+            raise SpecError(f"{where} [assignment] sandbox_files: {name!r} is not a file name that may enter the sandbox")
     limits = _parse_limits(_table(raw, "limits", where), f"{where} [limits]")
     data = _parse_data(_table(raw, "data", where), f"{where} [data]")
     tasks = tuple(_parse_task(t, f"{where} [[tasks]] #{i + 1}") for i, t in enumerate(_array(raw, "tasks", where)))
@@ -112,6 +121,7 @@ def _parse(raw: dict[str, Any], where: str) -> Spec:
         slug=slug,
         title=_get(assignment, "title", str, f"{where} [assignment]", default=slug),
         required_files=tuple(required),
+        sandbox_files=tuple(sandbox_files),
         limits=limits,
         tasks=tasks,
         checks=checks,
