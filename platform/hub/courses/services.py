@@ -93,3 +93,44 @@ def _required_files(assignments_dir: Path, autograder: str) -> list[str]:
 def membership_set(*, course: Course, user: AbstractBaseUser, role: str) -> Membership:
     membership, _ = Membership.objects.update_or_create(course=course, user=user, defaults={"role": role})
     return membership
+
+
+class ScheduleEditError(ValueError):
+    pass
+
+
+@transaction.atomic
+def assignment_update_schedule(
+    *,
+    assignment,
+    by,
+    due_at=None,
+    opens_at=None,
+    solution_release_at=None,
+    late_allowed: bool | None = None,
+) -> "Assignment":
+    """The instructor moves an assignment's dates. Every student's effective deadline follows,
+    since extensions and accommodations are computed from these at read time."""
+    from .models import Membership
+
+    if not Membership.objects.filter(course=assignment.course, user=by, role=Membership.Role.INSTRUCTOR).exists():
+        raise ScheduleEditError("Only the instructor changes deadlines.")
+    changed = []
+    for name, value in (("due_at", due_at), ("opens_at", opens_at), ("solution_release_at", solution_release_at)):
+        if value is not None and getattr(assignment, name) != value:
+            setattr(assignment, name, value)
+            changed.append(name)
+    if late_allowed is not None and assignment.late_allowed != late_allowed:
+        assignment.late_allowed = late_allowed
+        changed.append("late_allowed")
+    if assignment.opens_at and assignment.opens_at >= assignment.due_at:
+        raise ScheduleEditError("An assignment must open before it is due.")
+    if assignment.solution_release_at and assignment.solution_release_at < assignment.due_at:
+        raise ScheduleEditError("Solutions cannot be released before the deadline.")
+    if "due_at" in changed:
+        assignment.due_assumed = False
+        changed.append("due_assumed")
+    if changed:
+        assignment.full_clean()
+        assignment.save(update_fields=changed)
+    return assignment
