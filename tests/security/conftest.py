@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
-
 from hub.courses.models import Assignment, Membership
 
 PNG_1X1 = bytes.fromhex(
@@ -128,7 +127,11 @@ def _group_objects(world: World) -> None:
 
 def _regrade_objects(world: World) -> None:
     """`student`'s released grade on the assignment, and an open regrade request about it."""
-    from hub.submissions.services import grade_record_autograde, grade_release, regrade_request_create
+    from hub.submissions.services import (
+        grade_record_autograde,
+        grade_release,
+        regrade_request_create,
+    )
 
     grade_record_autograde(submission=world.objects["submission"], points=7, max_points=10)
     grade_release(assignment=world.assignment, by=world.users["instructor"])
