@@ -44,29 +44,44 @@ def build_course(*, slug: str, students: int, rng: random.Random):
     from hub.submissions.models import Grade, Submission
 
     User = get_user_model()
-    course = Course.objects.create(slug=slug, code="CSDS 600", title="Deep Generative Models", term="Fall 2023")
+    course = Course.objects.create(
+        slug=slug, code="CSDS 600", title="Deep Generative Models", term="Fall 2023"
+    )
     components = {
-        key: GradeComponent.objects.create(course=course, key=key, label=key.replace("_", " ").title(), weight=w)
+        key: GradeComponent.objects.create(
+            course=course, key=key, label=key.replace("_", " ").title(), weight=w
+        )
         for key, w in COMPONENT_WEIGHTS.items()
     }
     # 12 assignments: 8 homeworks, a midterm, a paper report, a proposal and a final report.
     plan = [("homework", f"hw{i}") for i in range(1, 9)] + [
-        ("midterm", "midterm"), ("paper_discussion", "paper-report"),
-        ("final_project", "proposal"), ("final_project", "final-report"),
+        ("midterm", "midterm"),
+        ("paper_discussion", "paper-report"),
+        ("final_project", "proposal"),
+        ("final_project", "final-report"),
     ]
     assert len(plan) == ASSIGNMENTS
     start = timezone.now() - timedelta(days=120)
     assignments = Assignment.objects.bulk_create(
-        Assignment(course=course, slug=s, title=s.upper(), kind="homework", component=components[key],
-                   due_at=start + timedelta(days=9 * i))
+        Assignment(
+            course=course,
+            slug=s,
+            title=s.upper(),
+            kind="homework",
+            component=components[key],
+            due_at=start + timedelta(days=9 * i),
+        )
         for i, (key, s) in enumerate(plan)
     )
     instructor = User.objects.create(username=f"{slug}-yu")
     Membership.objects.create(course=course, user=instructor, role=Membership.Role.INSTRUCTOR)
     users = User.objects.bulk_create(
-        User(username=f"{slug}-s{i:04d}", first_name=f"F{i}", last_name=f"L{i:04d}") for i in range(students)
+        User(username=f"{slug}-s{i:04d}", first_name=f"F{i}", last_name=f"L{i:04d}")
+        for i in range(students)
     )
-    Membership.objects.bulk_create(Membership(course=course, user=u, role=Membership.Role.STUDENT) for u in users)
+    Membership.objects.bulk_create(
+        Membership(course=course, user=u, role=Membership.Role.STUDENT) for u in users
+    )
     grades, submissions = [], []
     now = timezone.now()
     for u in users:
@@ -74,14 +89,30 @@ def build_course(*, slug: str, students: int, rng: random.Random):
             roll = rng.random()
             if roll < 0.05:
                 continue  # missing
-            sub = Submission(assignment=a, student=u, created_at=a.due_at - timedelta(hours=1), sha256="0" * 64,
-                             size=1, lateness="on_time", sources_statement="mine", submitted_by=u)
+            sub = Submission(
+                assignment=a,
+                student=u,
+                created_at=a.due_at - timedelta(hours=1),
+                sha256="0" * 64,
+                size=1,
+                lateness="on_time",
+                sources_statement="mine",
+                submitted_by=u,
+            )
             submissions.append(sub)
             if roll < 0.08:
                 continue  # submitted, not graded yet
             total = Decimal(rng.randint(400, 1000)) / 10
-            grades.append(Grade(student=u, assignment=a, autograde_points=total, total=total, updated_at=now,
-                                released_at=now if roll > 0.2 else None))
+            grades.append(
+                Grade(
+                    student=u,
+                    assignment=a,
+                    autograde_points=total,
+                    total=total,
+                    updated_at=now,
+                    released_at=now if roll > 0.2 else None,
+                )
+            )
     Submission.objects.bulk_create(submissions)
     Grade.objects.bulk_create(grades)
     return course, instructor
@@ -119,10 +150,16 @@ def main() -> int:
         connection.creation.destroy_test_db(old_name, verbosity=0)
     print(f"gradebook page, {ASSIGNMENTS} assignments, database: {vendor}")
     for n, queries, seconds, size in results:
-        print(f"  {n:4d} students: {queries} SQL queries, server time {seconds * 1000:.0f} ms "
-              f"(median of {RENDERS}), {size / 1024:.0f} KiB of HTML")
+        print(
+            f"  {n:4d} students: {queries} SQL queries, server time {seconds * 1000:.0f} ms "
+            f"(median of {RENDERS}), {size / 1024:.0f} KiB of HTML"
+        )
     same = len({q for _, q, _, _ in results}) == 1
-    print("  query count is the same at 30 and 300 students" if same else "  QUERY COUNT GROWS WITH THE CLASS")
+    print(
+        "  query count is the same at 30 and 300 students"
+        if same
+        else "  QUERY COUNT GROWS WITH THE CLASS"
+    )
     return 0 if same else 1
 
 

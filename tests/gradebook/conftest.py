@@ -26,7 +26,11 @@ def grade(ta):
 
     def record(student, assignment, points):
         return grade_record_rubric(
-            student=student, assignment=assignment, points=Decimal(str(points)), by=ta, why="test grade"
+            student=student,
+            assignment=assignment,
+            points=Decimal(str(points)),
+            by=ta,
+            why="test grade",
         )
 
     return record
@@ -55,7 +59,9 @@ def enroll(course):
         return [
             MembershipFactory(
                 course=course,
-                user=UserFactory(username=f"{prefix}{i:03d}", first_name=f"First{i}", last_name=f"Last{i:03d}"),
+                user=UserFactory(
+                    username=f"{prefix}{i:03d}", first_name=f"First{i}", last_name=f"Last{i:03d}"
+                ),
                 role=Membership.Role.STUDENT,
             ).user
             for i in range(n)

@@ -36,7 +36,17 @@ def test_k_is_lowered_to_the_number_of_distinct_totals():
 def test_kmeans_finds_the_obvious_groups():
     cuts = thresholds_by_kmeans(totals=THREE_GROUPS, k=3)
     assert [(c.below, c.above) for c in cuts] == [(64.5, 78.0), (82.4, 91.0)]
-    assert clusters_assign(totals=THREE_GROUPS, thresholds=[c.value for c in cuts]) == [2, 2, 2, 1, 1, 1, 1, 0, 0]
+    assert clusters_assign(totals=THREE_GROUPS, thresholds=[c.value for c in cuts]) == [
+        2,
+        2,
+        2,
+        1,
+        1,
+        1,
+        1,
+        0,
+        0,
+    ]
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -57,7 +67,9 @@ def test_kmeans_matches_ckwrap_on_random_classes(seed):
 
 def test_kmeans_matches_ckwrap_on_a_class_of_300_with_many_ties():
     rng = np.random.default_rng(2023)
-    totals = np.round(np.concatenate([rng.normal(92, 2, 80), rng.normal(84, 3, 120), rng.normal(70, 5, 100)]), 0)
+    totals = np.round(
+        np.concatenate([rng.normal(92, 2, 80), rng.normal(84, 3, 120), rng.normal(70, 5, 100)]), 0
+    )
     for k in (2, 3, 4, 5, 8):
         ours, theirs = ckmeans(totals, k), ckwrap.ckmeans(totals, k)
         assert np.isclose(ours.withinss.sum(), theirs.withinss.sum())

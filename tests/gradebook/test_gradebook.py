@@ -24,8 +24,14 @@ def _row(book, user):
 
 
 def _alice_grades(grade, student, assignments):
-    for slug, points in [("hw1", 90), ("hw2", 80), ("midterm", 70), ("paper-discussion-report", 100),
-                         ("project-proposal", 90), ("final-report", 80)]:
+    for slug, points in [
+        ("hw1", 90),
+        ("hw2", 80),
+        ("midterm", 70),
+        ("paper-discussion-report", 100),
+        ("project-proposal", 90),
+        ("final-report", 80),
+    ]:
         grade(student, assignments[slug], points)
 
 
@@ -35,8 +41,12 @@ def test_weighted_total_uses_the_syllabus_weights_and_counts_missing_work_as_zer
     _alice_grades(grade, student, assignments)
     row = _row(gradebook_for(course=course), student)
     percents = {s.component.key: s.percent for s in row.components}
-    assert percents == {"homework": Decimal("85.00"), "midterm": Decimal("70.00"),
-                        "paper_discussion": Decimal("100.00"), "final_project": Decimal("56.67")}
+    assert percents == {
+        "homework": Decimal("85.00"),
+        "midterm": Decimal("70.00"),
+        "paper_discussion": Decimal("100.00"),
+        "final_project": Decimal("56.67"),
+    }
     # 30 × 85 + 20 × 70 + 20 × 100 + 30 × 170/300, over 100: the presentation is missing.
     assert row.total == Decimal("76.50")
     assert row.missing == 1
@@ -63,25 +73,41 @@ def test_submitted_but_ungraded_work_is_not_counted(course, other_student, submi
 
 def test_work_not_due_yet_is_upcoming_not_missing(course, student, grade, assignments):
     homework = GradeComponent.objects.get(course=course, key="homework")
-    hw3 = AssignmentFactory(course=course, slug="hw3", title="HW 3", component=homework,
-                            due_at=timezone.now() + timedelta(days=2))
+    hw3 = AssignmentFactory(
+        course=course,
+        slug="hw3",
+        title="HW 3",
+        component=homework,
+        due_at=timezone.now() + timedelta(days=2),
+    )
     grade(student, assignments["hw1"], 100)
     row = _row(gradebook_for(course=course), student)
     cell = next(c for c in row.cells if c.assignment == hw3)
     assert cell.status == CellStatus.UPCOMING
-    assert next(s for s in row.components if s.component.key == "homework").percent == Decimal("50.00")
+    assert next(s for s in row.components if s.component.key == "homework").percent == Decimal(
+        "50.00"
+    )
 
 
-def test_an_extension_keeps_work_from_being_called_missing(course, student, instructor, assignments):
-    Extension.objects.create(assignment=assignments["hw2"], student=student,
-                             due_at=timezone.now() + timedelta(days=1), reason="illness",
-                             granted_by=instructor, granted_at=timezone.now())
+def test_an_extension_keeps_work_from_being_called_missing(
+    course, student, instructor, assignments
+):
+    Extension.objects.create(
+        assignment=assignments["hw2"],
+        student=student,
+        due_at=timezone.now() + timedelta(days=1),
+        reason="illness",
+        granted_by=instructor,
+        granted_at=timezone.now(),
+    )
     row = _row(gradebook_for(course=course), student)
     statuses = {c.assignment.slug: c.status for c in row.cells}
     assert statuses["hw2"] == CellStatus.UPCOMING and statuses["hw1"] == CellStatus.MISSING
 
 
-def test_gradebook_page_shows_components_totals_and_missing_work(client, course, ta, student, grade, assignments):
+def test_gradebook_page_shows_components_totals_and_missing_work(
+    client, course, ta, student, grade, assignments
+):
     _alice_grades(grade, student, assignments)
     client.force_login(ta)
     response = client.get(reverse("gradebook:gradebook", args=[course.slug]))
@@ -119,9 +145,17 @@ def test_canvas_csv_has_the_import_columns_points_possible_and_scores(
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     header = rows[0]
     assert header[:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
-    assert header[5:] == ["HW 1", "Project proposal presentation", "HW 2", "Mid-term exam (take-home)",
-                          "Paper discussion report", "Project presentation", "Final Report",
-                          "Final Score", "Final Grade"]
+    assert header[5:] == [
+        "HW 1",
+        "Project proposal presentation",
+        "HW 2",
+        "Mid-term exam (take-home)",
+        "Paper discussion report",
+        "Project presentation",
+        "Final Report",
+        "Final Score",
+        "Final Grade",
+    ]
     assert rows[1][0].strip() == "Points Possible" and rows[1][5:12] == ["100"] * 7
     by_login = {r[3]: dict(zip(header, r, strict=True)) for r in rows[2:]}
     alice = by_login["alice"]
@@ -134,7 +168,13 @@ def test_canvas_csv_has_the_import_columns_points_possible_and_scores(
 def test_csv_leaves_ungraded_work_blank(client, course, instructor, student, submit, assignments):
     submit(student, assignments["hw1"])
     client.force_login(instructor)
-    rows = list(csv.reader(io.StringIO(client.get(reverse("gradebook:canvas_csv", args=[course.slug])).content.decode())))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(reverse("gradebook:canvas_csv", args=[course.slug])).content.decode()
+            )
+        )
+    )
     assert rows[2][5] == ""
 
 
@@ -145,7 +185,9 @@ def _queries_for_gradebook(client, course, user):
     return len(ctx.captured_queries)
 
 
-def test_gradebook_query_count_does_not_grow_with_the_class(client, course, instructor, enroll, grade, submit, assignments):
+def test_gradebook_query_count_does_not_grow_with_the_class(
+    client, course, instructor, enroll, grade, submit, assignments
+):
     client.force_login(instructor)
     first = enroll(5, prefix="a")
     for i, s in enumerate(first):

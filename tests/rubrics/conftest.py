@@ -45,8 +45,13 @@ def submit_pdf():
         return submission_create(
             assignment=assignment,
             student=student,
-            uploads=[Upload(name=name, data=PDF), Upload(name="vae.py", data=b"def elbo():\n    return 0.0\n")]
-            + [Upload(name=f, data=b"# code\n") for f in assignment.required_files if f != "vae.py"],
+            uploads=[
+                Upload(name=name, data=PDF),
+                Upload(name="vae.py", data=b"def elbo():\n    return 0.0\n"),
+            ]
+            + [
+                Upload(name=f, data=b"# code\n") for f in assignment.required_files if f != "vae.py"
+            ],
             sources_statement="None",
             now=when,
         )
@@ -58,13 +63,21 @@ def submit_pdf():
 def rubric(hw1, ta):
     """Two questions of HW 1: Q1 adds points (10), Q2 deducts from full credit (5)."""
     q1 = rubric_question_create(assignment=hw1, by=ta, title="ELBO derivation", max_points=10)
-    q2 = rubric_question_create(assignment=hw1, by=ta, title="KL term", max_points=5, scoring="negative")
+    q2 = rubric_question_create(
+        assignment=hw1, by=ta, title="KL term", max_points=5, scoring="negative"
+    )
     items = {
-        "q1_full": rubric_item_create(question=q1, by=ta, title="Correct derivation", points=10, comment="Well done"),
+        "q1_full": rubric_item_create(
+            question=q1, by=ta, title="Correct derivation", points=10, comment="Well done"
+        ),
         "q1_partial": rubric_item_create(question=q1, by=ta, title="Jensen step only", points=4),
-        "q1_sign": rubric_item_create(question=q1, by=ta, title="Sign error", points=-2, comment="Check the sign of the KL"),
+        "q1_sign": rubric_item_create(
+            question=q1, by=ta, title="Sign error", points=-2, comment="Check the sign of the KL"
+        ),
         "q2_ok": rubric_item_create(question=q2, by=ta, title="Correct", points=0),
-        "q2_missing": rubric_item_create(question=q2, by=ta, title="Missing closed form", points=-3),
+        "q2_missing": rubric_item_create(
+            question=q2, by=ta, title="Missing closed form", points=-3
+        ),
     }
     return q1, q2, items
 
@@ -72,6 +85,8 @@ def rubric(hw1, ta):
 @pytest.fixture
 def students(course):
     return [
-        MembershipFactory(course=course, user=UserFactory(username=f"st{i}"), role=Membership.Role.STUDENT).user
+        MembershipFactory(
+            course=course, user=UserFactory(username=f"st{i}"), role=Membership.Role.STUDENT
+        ).user
         for i in range(3)
     ]

@@ -24,11 +24,15 @@ def _grade(student, assignment):
     return Grade.objects.filter(student=student, assignment=assignment).first()
 
 
-def test_rubric_points_reach_the_grade_once_every_question_is_graded(student, hw1, ta, rubric, submit_pdf):
+def test_rubric_points_reach_the_grade_once_every_question_is_graded(
+    student, hw1, ta, rubric, submit_pdf
+):
     q1, q2, items = rubric
     submission = submit_pdf(student, hw1)
     assert rubric_item_toggle(item=items["q1_partial"], submission=submission, by=ta) is True
-    assert _grade(student, hw1) is None or _grade(student, hw1).rubric_points is None  # Q2 still ungraded
+    assert (
+        _grade(student, hw1) is None or _grade(student, hw1).rubric_points is None
+    )  # Q2 still ungraded
     rubric_item_toggle(item=items["q2_missing"], submission=submission, by=ta)
     state = grading_state_for(submission=submission)
     assert [q.score for q in state.questions] == [Decimal(4), Decimal(2)]  # 0 + 4; 5 − 3
@@ -57,7 +61,9 @@ def test_question_scores_stay_between_zero_and_the_maximum(student, hw1, ta, rub
     assert grading_state_for(submission=submission).questions[0].score == Decimal(0)  # −2 floored
 
 
-def test_the_grade_is_autograde_plus_rubric_with_the_late_penalty_applied_once(student, hw1, ta, rubric, submit_pdf):
+def test_the_grade_is_autograde_plus_rubric_with_the_late_penalty_applied_once(
+    student, hw1, ta, rubric, submit_pdf
+):
     _, _, items = rubric
     submission = submit_pdf(student, hw1, late=True)
     assert submission.late_penalty == Decimal("0.25")
@@ -65,7 +71,11 @@ def test_the_grade_is_autograde_plus_rubric_with_the_late_penalty_applied_once(s
     rubric_item_toggle(item=items["q1_full"], submission=submission, by=ta)
     rubric_item_toggle(item=items["q2_ok"], submission=submission, by=ta)
     grade = _grade(student, hw1)
-    assert (grade.autograde_points, grade.rubric_points, grade.late_penalty) == (80, 15, Decimal("0.25"))
+    assert (grade.autograde_points, grade.rubric_points, grade.late_penalty) == (
+        80,
+        15,
+        Decimal("0.25"),
+    )
     assert grade.total == Decimal("71.25")  # (80 + 15) × 0.75, not 80 × 0.75 + 15 × 0.75 twice
 
 
@@ -80,19 +90,31 @@ def test_editing_an_item_rescores_everyone_who_has_it(students, hw1, ta, rubric,
     rubric_item_toggle(item=items["q2_ok"], submission=subs[2], by=ta)
     assert [_grade(s, hw1).total for s in students] == [Decimal(13), Decimal(13), Decimal(9)]
 
-    item, affected = rubric_item_update(item=items["q1_sign"], by=ta, title="Sign error", points="-1", comment="Sign")
+    item, affected = rubric_item_update(
+        item=items["q1_sign"], by=ta, title="Sign error", points="-1", comment="Sign"
+    )
     assert affected == 2
     assert [_grade(s, hw1).total for s in students] == [Decimal(14), Decimal(14), Decimal(9)]
-    change = GradeChange.objects.filter(grade__student=students[0], part=GradeChange.Part.RUBRIC).latest("id")
+    change = GradeChange.objects.filter(
+        grade__student=students[0], part=GradeChange.Part.RUBRIC
+    ).latest("id")
     assert "changed from -2.00 to -1.00" in change.why and change.old_total == Decimal(13)
-    assert not GradeChange.objects.filter(grade__student=students[2], why__contains="Sign error").exists()
+    assert not GradeChange.objects.filter(
+        grade__student=students[2], why__contains="Sign error"
+    ).exists()
 
 
 def test_a_note_adjusts_a_question_and_counts_as_graded(student, hw1, ta, rubric, submit_pdf):
     _, _, items = rubric
     submission = submit_pdf(student, hw1)
     rubric_item_toggle(item=items["q1_partial"], submission=submission, by=ta)
-    rubric_note_set(question=rubric[1], submission=submission, by=ta, adjustment="-0.5", comment="Sloppy notation")
+    rubric_note_set(
+        question=rubric[1],
+        submission=submission,
+        by=ta,
+        adjustment="-0.5",
+        comment="Sloppy notation",
+    )
     assert _grade(student, hw1).rubric_points == Decimal("8.5")  # 4 + (5 − 0.5)
 
 
@@ -117,7 +139,9 @@ def test_a_replaced_submission_is_not_graded(student, hw1, ta, rubric, submit_pd
         rubric_item_toggle(item=items["q1_full"], submission=first, by=ta)
 
 
-def test_students_and_other_courses_staff_cannot_grade(student, other_student, other_ta, hw1, rubric, submit_pdf):
+def test_students_and_other_courses_staff_cannot_grade(
+    student, other_student, other_ta, hw1, rubric, submit_pdf
+):
     _, _, items = rubric
     submission = submit_pdf(other_student, hw1)
     for user in (student, other_ta):

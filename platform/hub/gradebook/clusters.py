@@ -183,7 +183,9 @@ def thresholds_check(
     for t in ordered:
         where = threshold_in_gap(totals=totals, value=t)
         if where.below is None or where.above is None:
-            warnings.append(f"The threshold {t:.2f} is outside the totals: a cluster would be empty.")
+            warnings.append(
+                f"The threshold {t:.2f} is outside the totals: a cluster would be empty."
+            )
         elif where.gap <= tolerance:
             warnings.append(
                 f"The threshold {t:.2f} separates totals {where.below:.2f} and {where.above:.2f}, "
@@ -192,5 +194,7 @@ def thresholds_check(
     for lower, upper in zip(ordered, ordered[1:], strict=False):
         if not any(lower <= v < upper for v in totals):
             if lower != upper:
-                warnings.append(f"No total lies between {lower:.2f} and {upper:.2f}: a cluster would be empty.")
+                warnings.append(
+                    f"No total lies between {lower:.2f} and {upper:.2f}: a cluster would be empty."
+                )
     return warnings

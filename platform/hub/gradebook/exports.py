@@ -37,7 +37,11 @@ def gradebook_canvas_csv(*, book: Gradebook) -> str:
     # Canvas reads CRLF or LF; Excel opens either. The BOM is left out: Canvas dislikes it in headers.
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(IDENTITY_COLUMNS + [a.title for a in book.assignments] + READ_ONLY_COLUMNS)
-    writer.writerow(["    Points Possible", "", "", "", ""] + [_points(a.max_points) for a in book.assignments] + ["", ""])
+    writer.writerow(
+        ["    Points Possible", "", "", "", ""]
+        + [_points(a.max_points) for a in book.assignments]
+        + ["", ""]
+    )
     for row in book.rows:
         cells = []
         for cell in row.cells:

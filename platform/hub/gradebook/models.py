@@ -24,12 +24,16 @@ class LetterCut(models.Model):
         KMEANS = "kmeans", "Optimal 1-D k-means"
         MANUAL = "manual", "Moved by hand"
 
-    course = models.OneToOneField("courses.Course", on_delete=models.CASCADE, related_name="letter_cut")
+    course = models.OneToOneField(
+        "courses.Course", on_delete=models.CASCADE, related_name="letter_cut"
+    )
     k = models.PositiveSmallIntegerField(default=DEFAULT_CLUSTER_COUNT)
     method = models.CharField(max_length=16, choices=Method.choices, default=Method.KMEANS)
     thresholds = models.JSONField(default=list, blank=True)
     letters = models.JSONField(default=list, blank=True)
-    tie_tolerance = models.DecimalField(max_digits=5, decimal_places=2, default=DEFAULT_TIE_TOLERANCE)
+    tie_tolerance = models.DecimalField(
+        max_digits=5, decimal_places=2, default=DEFAULT_TIE_TOLERANCE
+    )
     # Warnings the instructor saw and accepted when saving these thresholds.
     accepted_warnings = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -45,7 +49,9 @@ class LetterCut(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(k__gte=1) & Q(k__lte=12), name="letter_cut_k_in_range"),
+            models.CheckConstraint(
+                condition=Q(k__gte=1) & Q(k__lte=12), name="letter_cut_k_in_range"
+            ),
             models.CheckConstraint(
                 condition=Q(locked_at__isnull=True) | Q(locked_by__isnull=False),
                 name="locked_cut_says_by_whom",
@@ -75,7 +81,9 @@ class LetterCutChange(models.Model):
 
     cut = models.ForeignKey(LetterCut, on_delete=models.CASCADE, related_name="changes")
     action = models.CharField(max_length=8, choices=Action.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     at = models.DateTimeField(auto_now_add=True)
     k = models.PositiveSmallIntegerField()
     thresholds = models.JSONField(default=list)

@@ -109,14 +109,18 @@ class Gradebook:
     rows: list[Row]
     cut: LetterCut | None
     now: datetime
-    columns_by_component: list[tuple[GradeComponent, list[Assignment]]] = field(default_factory=list)
+    columns_by_component: list[tuple[GradeComponent, list[Assignment]]] = field(
+        default_factory=list
+    )
 
     @property
     def totals(self) -> list[float]:
         return [float(r.total) for r in self.rows if r.total is not None]
 
 
-def _accepted_until(*, assignment: Assignment, due_at: datetime, correction_until: datetime | None = None) -> datetime:
+def _accepted_until(
+    *, assignment: Assignment, due_at: datetime, correction_until: datetime | None = None
+) -> datetime:
     """The last instant work is accepted, given the student's due instant (the rules of
     hub.submissions.deadlines: late window from the due instant, correction window, solution release)."""
     last = due_at + assignment.effective_late_window if assignment.late_allowed else due_at
@@ -127,7 +131,9 @@ def _accepted_until(*, assignment: Assignment, due_at: datetime, correction_unti
     return last
 
 
-def _own_deadlines(*, course: Course, assignments: list[Assignment]) -> dict[tuple[int, int], datetime]:
+def _own_deadlines(
+    *, course: Course, assignments: list[Assignment]
+) -> dict[tuple[int, int], datetime]:
     """(student_id, assignment_id) -> the last instant the student may submit, for the students
     whose deadline is not the assignment's (accommodation, extension, correction window).
 
@@ -140,11 +146,15 @@ def _own_deadlines(*, course: Course, assignments: list[Assignment]) -> dict[tup
         accommodations.setdefault(acc.student_id, []).append(acc)
     extensions = {
         (e.student_id, e.assignment_id): e.due_at
-        for e in Extension.objects.filter(assignment__course=course).only("student_id", "assignment_id", "due_at")
+        for e in Extension.objects.filter(assignment__course=course).only(
+            "student_id", "assignment_id", "due_at"
+        )
     }
     windows = {
         (w.student_id, w.assignment_id): w.until
-        for w in CorrectionWindow.objects.filter(assignment__course=course).only("student_id", "assignment_id", "until")
+        for w in CorrectionWindow.objects.filter(assignment__course=course).only(
+            "student_id", "assignment_id", "until"
+        )
     }
     students = set(accommodations) | {s for s, _ in extensions} | {s for s, _ in windows}
     out = {}
@@ -153,7 +163,10 @@ def _own_deadlines(*, course: Course, assignments: list[Assignment]) -> dict[tup
             due_at = a.due_at
             due_day = due_at.astimezone(zone).date()
             for acc in accommodations.get(student_id, []):
-                if acc.effective_on > due_day or datetime.combine(acc.effective_on, time.min, tzinfo=zone) > due_at:
+                if (
+                    acc.effective_on > due_day
+                    or datetime.combine(acc.effective_on, time.min, tzinfo=zone) > due_at
+                ):
                     continue  # not retroactive
                 if acc.extra_hours is not None:
                     due_at = due_at + timedelta(hours=float(acc.extra_hours))
@@ -184,14 +197,24 @@ def gradebook_for(*, course: Course, now: datetime | None = None) -> Gradebook:
     grades = {
         (g.student_id, g.assignment_id): g
         for g in Grade.objects.filter(assignment__course=course).only(
-            "student_id", "assignment_id", "total", "late_penalty", "released_at", "autograde_points", "rubric_points"
+            "student_id",
+            "assignment_id",
+            "total",
+            "late_penalty",
+            "released_at",
+            "autograde_points",
+            "rubric_points",
         )
     }
     submitted = set(
-        Submission.objects.filter(assignment__course=course, is_active=True).values_list("student_id", "assignment_id")
+        Submission.objects.filter(assignment__course=course, is_active=True).values_list(
+            "student_id", "assignment_id"
+        )
     )
     own_deadlines = _own_deadlines(course=course, assignments=assignments)
-    assignment_deadlines = {a.id: _accepted_until(assignment=a, due_at=a.due_at) for a in assignments}
+    assignment_deadlines = {
+        a.id: _accepted_until(assignment=a, due_at=a.due_at) for a in assignments
+    }
     cut = LetterCut.objects.filter(course=course).first()
 
     columns = [(c, [a for a in assignments if a.component_id == c.id]) for c in components]
@@ -212,7 +235,11 @@ def gradebook_for(*, course: Course, now: datetime | None = None) -> Gradebook:
             cells.append(Cell(assignment=a, status=status, grade=grade))
         scores = []
         for component, _ in columns:
-            counted = [c for c in cells if c.assignment.component_id == component.id and c.points is not None]
+            counted = [
+                c
+                for c in cells
+                if c.assignment.component_id == component.id and c.points is not None
+            ]
             scores.append(
                 ComponentScore(
                     component=component,
@@ -306,12 +333,16 @@ def proposals_for(*, totals: list[float], k: int) -> list[Proposal]:
             clusters.thresholds_by_widest_gaps(totals=totals, k=k),
         ),
         Proposal(
-            LetterCut.Method.KMEANS, LetterCut.Method.KMEANS.label, clusters.thresholds_by_kmeans(totals=totals, k=k)
+            LetterCut.Method.KMEANS,
+            LetterCut.Method.KMEANS.label,
+            clusters.thresholds_by_kmeans(totals=totals, k=k),
         ),
     ]
 
 
-def cluster_summaries(*, totals: list[float], thresholds: list[float], letters: list[str]) -> list[ClusterSummary]:
+def cluster_summaries(
+    *, totals: list[float], thresholds: list[float], letters: list[str]
+) -> list[ClusterSummary]:
     """Per cluster, lowest first: range of totals, size and letter."""
     assigned = clusters.clusters_assign(totals=totals, thresholds=thresholds)
     out = []
@@ -389,14 +420,19 @@ def histogram_for(
                 "label": f"{start}–{start + bin_width}: {count}",
             }
         )
-    lines = [{"x": round(x_of(t), 1), "value": t, "top": pad_top, "bottom": pad_top + plot_h} for t in thresholds]
+    lines = [
+        {"x": round(x_of(t), 1), "value": t, "top": pad_top, "bottom": pad_top + plot_h}
+        for t in thresholds
+    ]
     step = 5 if (high - low) <= 60 else 10
     ticks = [
         {"x": round(x_of(v), 1), "value": v, "y": height - 6}
         for v in range(low - low % step + step, high + 1, step)
         if v <= high
     ]
-    return Histogram(width=width, height=height, bars=bars, lines=lines, ticks=ticks, low=low, high=high)
+    return Histogram(
+        width=width, height=height, bars=bars, lines=lines, ticks=ticks, low=low, high=high
+    )
 
 
 def letter_cut_for(*, course: Course) -> LetterCut | None:

@@ -92,7 +92,13 @@ def letter_cut_save(
     cut.full_clean()
     cut.save()
     LetterCutChange.objects.create(
-        cut=cut, action=LetterCutChange.Action.SAVE, by=by, k=k, thresholds=cut.thresholds, letters=cut.letters, why=why
+        cut=cut,
+        action=LetterCutChange.Action.SAVE,
+        by=by,
+        k=k,
+        thresholds=cut.thresholds,
+        letters=cut.letters,
+        why=why,
     )
     return cut
 
@@ -119,7 +125,12 @@ def letter_cut_lock(*, course: Course, by) -> LetterCut:
     ]
     cut.save(update_fields=["locked_at", "locked_by", "locked_letters", "updated_at"])
     LetterCutChange.objects.create(
-        cut=cut, action=LetterCutChange.Action.LOCK, by=by, k=cut.k, thresholds=cut.thresholds, letters=cut.letters
+        cut=cut,
+        action=LetterCutChange.Action.LOCK,
+        by=by,
+        k=cut.k,
+        thresholds=cut.thresholds,
+        letters=cut.letters,
     )
     return cut
 

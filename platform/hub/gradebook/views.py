@@ -30,7 +30,11 @@ K_CHOICES = range(2, 9)
 def gradebook(request, slug: str):
     course, membership = access_course_as_staff(request.user, slug)
     book = selectors.gradebook_for(course=course)
-    return render(request, "gradebook/gradebook.html", {"course": course, "membership": membership, "book": book})
+    return render(
+        request,
+        "gradebook/gradebook.html",
+        {"course": course, "membership": membership, "book": book},
+    )
 
 
 @require_GET
@@ -64,11 +68,21 @@ def _floats(values: list[str]) -> list[float] | None:
 
 
 def _letters_context(
-    *, course, membership, book, k: int, method: str, thresholds: list[float], letters: list[str], **extra
+    *,
+    course,
+    membership,
+    book,
+    k: int,
+    method: str,
+    thresholds: list[float],
+    letters: list[str],
+    **extra,
 ):
     cut = book.cut
     totals = book.totals
-    summaries = selectors.cluster_summaries(totals=totals, thresholds=sorted(thresholds), letters=letters)
+    summaries = selectors.cluster_summaries(
+        totals=totals, thresholds=sorted(thresholds), letters=letters
+    )
     return {
         "course": course,
         "membership": membership,
@@ -93,7 +107,9 @@ def _letters_context(
         "warnings": clusters.thresholds_check(
             totals=totals,
             thresholds=thresholds,
-            tolerance=float(cut.tie_tolerance if cut else LetterCut._meta.get_field("tie_tolerance").default),
+            tolerance=float(
+                cut.tie_tolerance if cut else LetterCut._meta.get_field("tie_tolerance").default
+            ),
         )
         if totals
         else [],
@@ -114,7 +130,9 @@ def letters(request, slug: str):
     book = selectors.gradebook_for(course=course)
     cut = book.cut
     if "k" in request.GET or cut is None or not cut.thresholds:
-        k = min(max(_int_or(request.GET.get("k"), selectors.default_k()), K_CHOICES[0]), K_CHOICES[-1])
+        k = min(
+            max(_int_or(request.GET.get("k"), selectors.default_k()), K_CHOICES[0]), K_CHOICES[-1]
+        )
         method = request.GET.get("method", LetterCut.Method.KMEANS)
         if method not in (LetterCut.Method.KMEANS, LetterCut.Method.WIDEST_GAPS):
             method = LetterCut.Method.KMEANS
@@ -126,7 +144,13 @@ def letters(request, slug: str):
         thresholds = [float(t) for t in cut.thresholds]
         letters_ = list(cut.letters)
     context = _letters_context(
-        course=course, membership=membership, book=book, k=k, method=method, thresholds=thresholds, letters=letters_
+        course=course,
+        membership=membership,
+        book=book,
+        k=k,
+        method=method,
+        thresholds=thresholds,
+        letters=letters_,
     )
     return render(request, "gradebook/letters.html", context)
 

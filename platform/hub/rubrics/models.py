@@ -18,7 +18,9 @@ class RubricQuestion(models.Model):
         POSITIVE = "positive", "Add points from 0"
         NEGATIVE = "negative", "Deduct points from full credit"
 
-    assignment = models.ForeignKey("courses.Assignment", on_delete=models.CASCADE, related_name="rubric_questions")
+    assignment = models.ForeignKey(
+        "courses.Assignment", on_delete=models.CASCADE, related_name="rubric_questions"
+    )
     number = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=200)
     max_points = models.DecimalField(max_digits=7, decimal_places=2)
@@ -27,8 +29,12 @@ class RubricQuestion(models.Model):
     class Meta:
         ordering = ["assignment", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["assignment", "number"], name="rubric_question_number_unique"),
-            models.CheckConstraint(condition=Q(max_points__gte=0), name="rubric_question_max_non_negative"),
+            models.UniqueConstraint(
+                fields=["assignment", "number"], name="rubric_question_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_points__gte=0), name="rubric_question_max_non_negative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -53,7 +59,9 @@ class RubricItem(models.Model):
     class Meta:
         ordering = ["question", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["question", "number"], name="rubric_item_number_unique"),
+            models.UniqueConstraint(
+                fields=["question", "number"], name="rubric_item_number_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -64,8 +72,12 @@ class RubricApplication(models.Model):
     """One rubric item applied to one submission."""
 
     item = models.ForeignKey(RubricItem, on_delete=models.PROTECT, related_name="applications")
-    submission = models.ForeignKey("submissions.Submission", on_delete=models.CASCADE, related_name="rubric_applications")
-    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submission = models.ForeignKey(
+        "submissions.Submission", on_delete=models.CASCADE, related_name="rubric_applications"
+    )
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     applied_at = models.DateTimeField()
 
     class Meta:
@@ -82,15 +94,21 @@ class QuestionNote(models.Model):
     """A grader's adjustment and comment on one question of one submission."""
 
     question = models.ForeignKey(RubricQuestion, on_delete=models.CASCADE, related_name="notes")
-    submission = models.ForeignKey("submissions.Submission", on_delete=models.CASCADE, related_name="rubric_notes")
+    submission = models.ForeignKey(
+        "submissions.Submission", on_delete=models.CASCADE, related_name="rubric_notes"
+    )
     adjustment = models.DecimalField(max_digits=7, decimal_places=2, default=0)
     comment = models.TextField(blank=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     updated_at = models.DateTimeField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["question", "submission"], name="one_note_per_question_and_submission"),
+            models.UniqueConstraint(
+                fields=["question", "submission"], name="one_note_per_question_and_submission"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -26,7 +26,9 @@ def rubric_for(*, assignment: Assignment) -> list[RubricQuestion]:
     )
 
 
-def question_score(*, question: RubricQuestion, applied_points: list[Decimal], adjustment: Decimal) -> Decimal:
+def question_score(
+    *, question: RubricQuestion, applied_points: list[Decimal], adjustment: Decimal
+) -> Decimal:
     """Base (0, or full credit when deducting) + applied items + adjustment, within 0..max."""
     raw = Decimal(question.base_points) + sum(applied_points, Decimal(0)) + adjustment
     return min(max(raw, Decimal(0)), question.max_points)
@@ -49,7 +51,9 @@ class QuestionState:
     @property
     def graded(self) -> bool:
         """At least one item applied, or an adjustment or comment written."""
-        return any(i.applied for i in self.items) or bool(self.note and (self.note.adjustment or self.note.comment))
+        return any(i.applied for i in self.items) or bool(
+            self.note and (self.note.adjustment or self.note.comment)
+        )
 
 
 @dataclass
@@ -74,15 +78,21 @@ class GradingState:
         return sum(q.graded for q in self.questions)
 
 
-def grading_state_for(*, submission: Submission, questions: list[RubricQuestion] | None = None) -> GradingState:
+def grading_state_for(
+    *, submission: Submission, questions: list[RubricQuestion] | None = None
+) -> GradingState:
     if questions is None:
         questions = rubric_for(assignment=submission.assignment)
-    applied = set(RubricApplication.objects.filter(submission=submission).values_list("item_id", flat=True))
+    applied = set(
+        RubricApplication.objects.filter(submission=submission).values_list("item_id", flat=True)
+    )
     notes = {n.question_id: n for n in QuestionNote.objects.filter(submission=submission)}
     states = []
     for q in questions:
         items = [
-            ItemState(item=i, applied=i.id in applied, shortcut=str(n) if n <= MAX_SHORTCUT_ITEMS else "")
+            ItemState(
+                item=i, applied=i.id in applied, shortcut=str(n) if n <= MAX_SHORTCUT_ITEMS else ""
+            )
             for n, i in enumerate(q.items.all(), start=1)
         ]
         note = notes.get(q.id)
@@ -114,7 +124,9 @@ def grading_queue_for(*, assignment: Assignment) -> tuple[list[QueueEntry], int]
     ids = [s.id for s in submissions]
     graded: dict[int, set[int]] = {}
     for sid, qid in (
-        RubricApplication.objects.filter(submission_id__in=ids).values_list("submission_id", "item__question_id").distinct()
+        RubricApplication.objects.filter(submission_id__in=ids)
+        .values_list("submission_id", "item__question_id")
+        .distinct()
     ):
         graded.setdefault(sid, set()).add(qid)
     for sid, qid in (
@@ -125,13 +137,17 @@ def grading_queue_for(*, assignment: Assignment) -> tuple[list[QueueEntry], int]
         graded.setdefault(sid, set()).add(qid)
     grades = {g.student_id: g for g in Grade.objects.filter(assignment=assignment)}
     entries = [
-        QueueEntry(submission=s, graded_questions=len(graded.get(s.id, ())), grade=grades.get(s.student_id))
+        QueueEntry(
+            submission=s, graded_questions=len(graded.get(s.id, ())), grade=grades.get(s.student_id)
+        )
         for s in submissions
     ]
     return entries, n_questions
 
 
-def neighbours_in_queue(*, entries: list[QueueEntry], submission: Submission) -> tuple[int | None, int | None]:
+def neighbours_in_queue(
+    *, entries: list[QueueEntry], submission: Submission
+) -> tuple[int | None, int | None]:
     ids = [e.submission.id for e in entries]
     if submission.id not in ids:
         return None, None
@@ -142,7 +158,9 @@ def neighbours_in_queue(*, entries: list[QueueEntry], submission: Submission) ->
 def submission_pdf(*, submission: Submission) -> SubmissionFile | None:
     """The PDF to show beside the rubric: the first PDF the student uploaded (by name)."""
     return (
-        SubmissionFile.objects.filter(submission=submission, kind=SubmissionFile.Kind.FILE, name__iendswith=".pdf")
+        SubmissionFile.objects.filter(
+            submission=submission, kind=SubmissionFile.Kind.FILE, name__iendswith=".pdf"
+        )
         .order_by("name")
         .first()
     )

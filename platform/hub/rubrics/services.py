@@ -36,18 +36,29 @@ def _decimal(value, what: str) -> Decimal:
 
 @transaction.atomic
 def rubric_question_create(
-    *, assignment: Assignment, by, title: str, max_points, scoring: str = RubricQuestion.Scoring.POSITIVE
+    *,
+    assignment: Assignment,
+    by,
+    title: str,
+    max_points,
+    scoring: str = RubricQuestion.Scoring.POSITIVE,
 ) -> RubricQuestion:
     _require_staff(assignment=assignment, user=by)
     max_points = _decimal(max_points, "The question's points")
-    already = RubricQuestion.objects.filter(assignment=assignment).aggregate(s=Sum("max_points"), n=Max("number"))
+    already = RubricQuestion.objects.filter(assignment=assignment).aggregate(
+        s=Sum("max_points"), n=Max("number")
+    )
     if (already["s"] or 0) + max_points > assignment.max_points:
         raise ValidationError(
             f"The questions would be worth {(already['s'] or 0) + max_points} points; "
             f"{assignment.title} is worth {assignment.max_points}."
         )
     question = RubricQuestion(
-        assignment=assignment, number=(already["n"] or 0) + 1, title=title.strip(), max_points=max_points, scoring=scoring
+        assignment=assignment,
+        number=(already["n"] or 0) + 1,
+        title=title.strip(),
+        max_points=max_points,
+        scoring=scoring,
     )
     question.full_clean()
     question.save()
@@ -55,7 +66,9 @@ def rubric_question_create(
 
 
 @transaction.atomic
-def rubric_item_create(*, question: RubricQuestion, by, title: str, points, comment: str = "") -> RubricItem:
+def rubric_item_create(
+    *, question: RubricQuestion, by, title: str, points, comment: str = ""
+) -> RubricItem:
     _require_staff(assignment=question.assignment, user=by)
     number = (question.items.aggregate(n=Max("number"))["n"] or 0) + 1
     item = RubricItem(
@@ -76,17 +89,29 @@ def _sync_grade(*, submission: Submission, by, why: str) -> bool:
     state = grading_state_for(submission=submission)
     if not state.complete:
         return False
-    grade_record_rubric(student=submission.student, assignment=submission.assignment, points=state.total, by=by, why=why)
+    grade_record_rubric(
+        student=submission.student,
+        assignment=submission.assignment,
+        points=state.total,
+        by=by,
+        why=why,
+    )
     return True
 
 
 @transaction.atomic
-def rubric_item_update(*, item: RubricItem, by, title: str, points, comment: str) -> tuple[RubricItem, int]:
+def rubric_item_update(
+    *, item: RubricItem, by, title: str, points, comment: str
+) -> tuple[RubricItem, int]:
     """Change an item; every submission that has it is rescored and its grade updated.
 
     Returns the item and how many submissions it applies to.
     """
-    item = RubricItem.objects.select_for_update().select_related("question__assignment__course").get(pk=item.pk)
+    item = (
+        RubricItem.objects.select_for_update()
+        .select_related("question__assignment__course")
+        .get(pk=item.pk)
+    )
     _require_staff(assignment=item.question.assignment, user=by)
     old_points, old_title = item.points, item.title
     item.title = title.strip()
@@ -114,12 +139,16 @@ def rubric_item_update(*, item: RubricItem, by, title: str, points, comment: str
 def rubric_item_delete(*, item: RubricItem, by) -> None:
     _require_staff(assignment=item.question.assignment, user=by)
     if item.applications.exists():
-        raise ValidationError("This item is applied to submissions; remove it from them first, or edit it.")
+        raise ValidationError(
+            "This item is applied to submissions; remove it from them first, or edit it."
+        )
     item.delete()
 
 
 def _gradable(submission: Submission) -> Submission:
-    submission = Submission.objects.select_related("assignment__course", "student").get(pk=submission.pk)
+    submission = Submission.objects.select_related("assignment__course", "student").get(
+        pk=submission.pk
+    )
     if not submission.is_active:
         raise ValidationError("A newer submission replaced this one; grade the active submission.")
     return submission
@@ -137,16 +166,22 @@ def rubric_item_toggle(*, item: RubricItem, submission: Submission, by) -> bool:
     Submission.objects.select_for_update().filter(pk=submission.pk).first()
     deleted, _ = RubricApplication.objects.filter(item=item, submission=submission).delete()
     if not deleted:
-        RubricApplication.objects.create(item=item, submission=submission, applied_by=by, applied_at=timezone.now())
+        RubricApplication.objects.create(
+            item=item, submission=submission, applied_by=by, applied_at=timezone.now()
+        )
     verb = "removed" if deleted else "applied"
     _sync_grade(
-        submission=submission, by=by, why=f"Rubric: “{item.title}” {verb} on question {item.question.number}"
+        submission=submission,
+        by=by,
+        why=f"Rubric: “{item.title}” {verb} on question {item.question.number}",
     )
     return not deleted
 
 
 @transaction.atomic
-def rubric_note_set(*, question: RubricQuestion, submission: Submission, by, adjustment, comment: str) -> QuestionNote:
+def rubric_note_set(
+    *, question: RubricQuestion, submission: Submission, by, adjustment, comment: str
+) -> QuestionNote:
     submission = _gradable(submission)
     if question.assignment_id != submission.assignment_id:
         raise ValidationError("This question belongs to another assignment's rubric.")
@@ -161,5 +196,7 @@ def rubric_note_set(*, question: RubricQuestion, submission: Submission, by, adj
     note.updated_by = by
     note.updated_at = timezone.now()
     note.save()
-    _sync_grade(submission=submission, by=by, why=f"Rubric: adjustment on question {question.number}")
+    _sync_grade(
+        submission=submission, by=by, why=f"Rubric: adjustment on question {question.number}"
+    )
     return note

@@ -14,7 +14,15 @@ urlpatterns = [
     path(f"{_a}/rubric/items/<int:item_id>/delete/", views.item_delete, name="item_delete"),
     path(f"{_a}/grading/", views.queue, name="queue"),
     path(f"{_a}/grading/<int:submission_id>/", views.grade, name="grade"),
-    path(f"{_a}/grading/<int:submission_id>/items/<int:item_id>/toggle/", views.toggle, name="toggle"),
-    path(f"{_a}/grading/<int:submission_id>/questions/<int:question_id>/note/", views.note, name="note"),
-    path(f"{_a}/grading/<int:submission_id>/files/<int:file_id>/", views.submission_file, name="file"),
+    path(
+        f"{_a}/grading/<int:submission_id>/items/<int:item_id>/toggle/", views.toggle, name="toggle"
+    ),
+    path(
+        f"{_a}/grading/<int:submission_id>/questions/<int:question_id>/note/",
+        views.note,
+        name="note",
+    ),
+    path(
+        f"{_a}/grading/<int:submission_id>/files/<int:file_id>/", views.submission_file, name="file"
+    ),
 ]

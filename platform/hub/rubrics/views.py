@@ -25,7 +25,11 @@ from .models import RubricItem, RubricQuestion
 
 
 def _question(assignment, question_id: int) -> RubricQuestion:
-    question = RubricQuestion.objects.filter(assignment=assignment, pk=question_id).select_related("assignment").first()
+    question = (
+        RubricQuestion.objects.filter(assignment=assignment, pk=question_id)
+        .select_related("assignment")
+        .first()
+    )
     if question is None:
         raise Http404("No such question")
     return question
@@ -73,11 +77,18 @@ def rubric_edit(request, slug: str, assignment_slug: str):
 def _back_to_editor(request, assignment, message: str | None = None, anchor: str = ""):
     if message:
         messages.success(request, message)
-    return redirect(reverse("rubrics:edit", args=[assignment.course.slug, assignment.slug]) + anchor)
+    return redirect(
+        reverse("rubrics:edit", args=[assignment.course.slug, assignment.slug]) + anchor
+    )
 
 
 def _editor_error(request, assignment, membership, exc: ValidationError):
-    return render(request, "rubrics/edit.html", _edit_context(assignment, membership, errors=exc.messages), status=422)
+    return render(
+        request,
+        "rubrics/edit.html",
+        _edit_context(assignment, membership, errors=exc.messages),
+        status=422,
+    )
 
 
 @require_POST
@@ -181,7 +192,9 @@ def _panel_context(request, assignment, membership, submission, **extra):
         "state": state,
         "previous_id": previous_id,
         "next_id": next_id,
-        "position": next((i for i, e in enumerate(entries, start=1) if e.submission.id == submission.id), None),
+        "position": next(
+            (i for i, e in enumerate(entries, start=1) if e.submission.id == submission.id), None
+        ),
         "queue_size": len(entries),
         "grade": next((e.grade for e in entries if e.submission.id == submission.id), None),
         **extra,
@@ -190,10 +203,17 @@ def _panel_context(request, assignment, membership, submission, **extra):
 
 @require_GET
 def grade(request, slug: str, assignment_slug: str, submission_id: int):
-    assignment, membership, submission = _staff_submission(request, slug, assignment_slug, submission_id)
+    assignment, membership, submission = _staff_submission(
+        request, slug, assignment_slug, submission_id
+    )
     pdf = selectors.submission_pdf(submission=submission)
     context = _panel_context(
-        request, assignment, membership, submission, pdf=pdf, files=list(submission.files.filter(kind="file"))
+        request,
+        assignment,
+        membership,
+        submission,
+        pdf=pdf,
+        files=list(submission.files.filter(kind="file")),
     )
     return render(request, "rubrics/grade.html", context)
 
@@ -209,18 +229,24 @@ def _after_grading_change(request, assignment, membership, submission, errors=No
 
 @require_POST
 def toggle(request, slug: str, assignment_slug: str, submission_id: int, item_id: int):
-    assignment, membership, submission = _staff_submission(request, slug, assignment_slug, submission_id)
+    assignment, membership, submission = _staff_submission(
+        request, slug, assignment_slug, submission_id
+    )
     item = _item(assignment, item_id)
     try:
         services.rubric_item_toggle(item=item, submission=submission, by=request.user)
     except ValidationError as exc:
-        return _after_grading_change(request, assignment, membership, submission, errors=exc.messages)
+        return _after_grading_change(
+            request, assignment, membership, submission, errors=exc.messages
+        )
     return _after_grading_change(request, assignment, membership, submission)
 
 
 @require_POST
 def note(request, slug: str, assignment_slug: str, submission_id: int, question_id: int):
-    assignment, membership, submission = _staff_submission(request, slug, assignment_slug, submission_id)
+    assignment, membership, submission = _staff_submission(
+        request, slug, assignment_slug, submission_id
+    )
     question = _question(assignment, question_id)
     try:
         services.rubric_note_set(
@@ -231,7 +257,9 @@ def note(request, slug: str, assignment_slug: str, submission_id: int, question_
             comment=request.POST.get("comment", ""),
         )
     except ValidationError as exc:
-        return _after_grading_change(request, assignment, membership, submission, errors=exc.messages)
+        return _after_grading_change(
+            request, assignment, membership, submission, errors=exc.messages
+        )
     return _after_grading_change(request, assignment, membership, submission)
 
 

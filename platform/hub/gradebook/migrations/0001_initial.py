@@ -8,56 +8,132 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('courses', '0001_initial'),
+        ("courses", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LetterCut',
+            name="LetterCut",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('k', models.PositiveSmallIntegerField(default=4)),
-                ('method', models.CharField(choices=[('widest_gaps', 'The k−1 widest gaps'), ('kmeans', 'Optimal 1-D k-means'), ('manual', 'Moved by hand')], default='kmeans', max_length=16)),
-                ('thresholds', models.JSONField(blank=True, default=list)),
-                ('letters', models.JSONField(blank=True, default=list)),
-                ('tie_tolerance', models.DecimalField(decimal_places=2, default=Decimal('0.50'), max_digits=5)),
-                ('accepted_warnings', models.JSONField(blank=True, default=list)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('locked_at', models.DateTimeField(blank=True, null=True)),
-                ('locked_letters', models.JSONField(blank=True, default=list)),
-                ('course', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='letter_cut', to='courses.course')),
-                ('locked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("k", models.PositiveSmallIntegerField(default=4)),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("widest_gaps", "The k−1 widest gaps"),
+                            ("kmeans", "Optimal 1-D k-means"),
+                            ("manual", "Moved by hand"),
+                        ],
+                        default="kmeans",
+                        max_length=16,
+                    ),
+                ),
+                ("thresholds", models.JSONField(blank=True, default=list)),
+                ("letters", models.JSONField(blank=True, default=list)),
+                (
+                    "tie_tolerance",
+                    models.DecimalField(decimal_places=2, default=Decimal("0.50"), max_digits=5),
+                ),
+                ("accepted_warnings", models.JSONField(blank=True, default=list)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("locked_at", models.DateTimeField(blank=True, null=True)),
+                ("locked_letters", models.JSONField(blank=True, default=list)),
+                (
+                    "course",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="letter_cut",
+                        to="courses.course",
+                    ),
+                ),
+                (
+                    "locked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='LetterCutChange',
+            name="LetterCutChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('save', 'Saved'), ('lock', 'Locked'), ('unlock', 'Unlocked')], max_length=8)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('k', models.PositiveSmallIntegerField()),
-                ('thresholds', models.JSONField(default=list)),
-                ('letters', models.JSONField(default=list)),
-                ('why', models.TextField(blank=True)),
-                ('by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('cut', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='gradebook.lettercut')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("save", "Saved"), ("lock", "Locked"), ("unlock", "Unlocked")],
+                        max_length=8,
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("k", models.PositiveSmallIntegerField()),
+                ("thresholds", models.JSONField(default=list)),
+                ("letters", models.JSONField(default=list)),
+                ("why", models.TextField(blank=True)),
+                (
+                    "by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "cut",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="changes",
+                        to="gradebook.lettercut",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='lettercut',
-            constraint=models.CheckConstraint(condition=models.Q(('k__gte', 1), ('k__lte', 12)), name='letter_cut_k_in_range'),
+            model_name="lettercut",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("k__gte", 1), ("k__lte", 12)), name="letter_cut_k_in_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lettercut',
-            constraint=models.CheckConstraint(condition=models.Q(('locked_at__isnull', True), ('locked_by__isnull', False), _connector='OR'), name='locked_cut_says_by_whom'),
+            model_name="lettercut",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("locked_at__isnull", True), ("locked_by__isnull", False), _connector="OR"
+                ),
+                name="locked_cut_says_by_whom",
+            ),
         ),
     ]

@@ -6,86 +6,192 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('courses', '0001_initial'),
-        ('submissions', '0002_submission_group'),
+        ("courses", "0001_initial"),
+        ("submissions", "0002_submission_group"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RubricQuestion',
+            name="RubricQuestion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField()),
-                ('title', models.CharField(max_length=200)),
-                ('max_points', models.DecimalField(decimal_places=2, max_digits=7)),
-                ('scoring', models.CharField(choices=[('positive', 'Add points from 0'), ('negative', 'Deduct points from full credit')], default='positive', max_length=8)),
-                ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rubric_questions', to='courses.assignment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField()),
+                ("title", models.CharField(max_length=200)),
+                ("max_points", models.DecimalField(decimal_places=2, max_digits=7)),
+                (
+                    "scoring",
+                    models.CharField(
+                        choices=[
+                            ("positive", "Add points from 0"),
+                            ("negative", "Deduct points from full credit"),
+                        ],
+                        default="positive",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rubric_questions",
+                        to="courses.assignment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['assignment', 'number'],
+                "ordering": ["assignment", "number"],
             },
         ),
         migrations.CreateModel(
-            name='RubricItem',
+            name="RubricItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField()),
-                ('title', models.CharField(max_length=200)),
-                ('points', models.DecimalField(decimal_places=2, max_digits=7)),
-                ('comment', models.TextField(blank=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='rubrics.rubricquestion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField()),
+                ("title", models.CharField(max_length=200)),
+                ("points", models.DecimalField(decimal_places=2, max_digits=7)),
+                ("comment", models.TextField(blank=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="rubrics.rubricquestion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['question', 'number'],
+                "ordering": ["question", "number"],
             },
         ),
         migrations.CreateModel(
-            name='QuestionNote',
+            name="QuestionNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('adjustment', models.DecimalField(decimal_places=2, default=0, max_digits=7)),
-                ('comment', models.TextField(blank=True)),
-                ('updated_at', models.DateTimeField()),
-                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rubric_notes', to='submissions.submission')),
-                ('updated_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='rubrics.rubricquestion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("adjustment", models.DecimalField(decimal_places=2, default=0, max_digits=7)),
+                ("comment", models.TextField(blank=True)),
+                ("updated_at", models.DateTimeField()),
+                (
+                    "submission",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rubric_notes",
+                        to="submissions.submission",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notes",
+                        to="rubrics.rubricquestion",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RubricApplication',
+            name="RubricApplication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('applied_at', models.DateTimeField()),
-                ('applied_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rubric_applications', to='submissions.submission')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='rubrics.rubricitem')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("applied_at", models.DateTimeField()),
+                (
+                    "applied_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "submission",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rubric_applications",
+                        to="submissions.submission",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="applications",
+                        to="rubrics.rubricitem",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['item__question__number', 'item__number'],
-                'constraints': [models.UniqueConstraint(fields=('item', 'submission'), name='rubric_item_applied_once')],
+                "ordering": ["item__question__number", "item__number"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("item", "submission"), name="rubric_item_applied_once"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='rubricquestion',
-            constraint=models.UniqueConstraint(fields=('assignment', 'number'), name='rubric_question_number_unique'),
+            model_name="rubricquestion",
+            constraint=models.UniqueConstraint(
+                fields=("assignment", "number"), name="rubric_question_number_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rubricquestion',
-            constraint=models.CheckConstraint(condition=models.Q(('max_points__gte', 0)), name='rubric_question_max_non_negative'),
+            model_name="rubricquestion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("max_points__gte", 0)), name="rubric_question_max_non_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rubricitem',
-            constraint=models.UniqueConstraint(fields=('question', 'number'), name='rubric_item_number_unique'),
+            model_name="rubricitem",
+            constraint=models.UniqueConstraint(
+                fields=("question", "number"), name="rubric_item_number_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='questionnote',
-            constraint=models.UniqueConstraint(fields=('question', 'submission'), name='one_note_per_question_and_submission'),
+            model_name="questionnote",
+            constraint=models.UniqueConstraint(
+                fields=("question", "submission"), name="one_note_per_question_and_submission"
+            ),
         ),
     ]
