@@ -85,7 +85,9 @@ class ProgressBody:
         width = 30
         done = self.sent / self.total if self.total else 1.0
         bar = "#" * int(done * width)
-        self.out.write(f"\rUploading [{bar:<{width}}] {done * 100:5.1f}%  {self.sent}/{self.total} bytes")
+        self.out.write(
+            f"\rUploading [{bar:<{width}}] {done * 100:5.1f}%  {self.sent}/{self.total} bytes"
+        )
         if self.sent >= self.total:
             self.out.write("\n")
         self.out.flush()
@@ -93,7 +95,9 @@ class ProgressBody:
 
 def fetch_token(server: str, username: str) -> str:
     password = os.environ.get("COURSE_PASSWORD") or getpass.getpass(f"Password for {username}: ")
-    r = requests.post(f"{server}/api/auth/token/", data={"username": username, "password": password}, timeout=30)
+    r = requests.post(
+        f"{server}/api/auth/token/", data={"username": username, "password": password}, timeout=30
+    )
     if r.status_code != 200:
         raise SystemExit(f"Could not log in as {username}: {r.text}")
     return r.json()["token"]
@@ -104,9 +108,13 @@ def print_receipt(receipt: dict, out=sys.stdout) -> None:
     w("\nRECEIPT — keep this\n")
     w(f"  Receipt number : {receipt['id']}\n")
     w(f"  Assignment     : {receipt['assignment']}\n")
-    w(f"  Received       : {receipt['received_at_local']}  ({receipt['time_zone']}; server time, the time that counts)\n")
+    w(
+        f"  Received       : {receipt['received_at_local']}  ({receipt['time_zone']}; server time, the time that counts)\n"
+    )
     if receipt.get("emailed_at_local"):
-        w(f"  Counted at     : {receipt['emailed_at_local']} (email), entered by {receipt['submitted_by']}\n")
+        w(
+            f"  Counted at     : {receipt['emailed_at_local']} (email), entered by {receipt['submitted_by']}\n"
+        )
     status = receipt["lateness"].replace("_", " ")
     if receipt["lateness"] == "late":
         status += f" — a {float(receipt['late_penalty']) * 100:g}% penalty applies to the score"
@@ -141,7 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     elif args.sources is not None:
         sources = args.sources
     else:
-        print("Say which public sources you used: --sources 'None' if none (the syllabus asks for it).", file=sys.stderr)
+        print(
+            "Say which public sources you used: --sources 'None' if none (the syllabus asks for it).",
+            file=sys.stderr,
+        )
         return 2
     try:
         token = args.token or (fetch_token(server, args.username) if args.username else None)
@@ -149,15 +160,25 @@ def main(argv: list[str] | None = None) -> int:
             print("Give --token, set COURSE_TOKEN, or log in with --username.", file=sys.stderr)
             return 2
         body = ProgressBody([("sources_statement", sources)], args.files)
-        url = f"{server}/api/courses/{args.course}/assignments/{args.assignment}/submissions/create/"
+        url = (
+            f"{server}/api/courses/{args.course}/assignments/{args.assignment}/submissions/create/"
+        )
         r = requests.post(
-            url, data=body, timeout=(30, 600),
-            headers={"Authorization": f"Token {token}", "Content-Type": body.content_type,
-                     "Content-Length": str(len(body))},
+            url,
+            data=body,
+            timeout=(30, 600),
+            headers={
+                "Authorization": f"Token {token}",
+                "Content-Type": body.content_type,
+                "Content-Length": str(len(body)),
+            },
         )
     except requests.RequestException as exc:
         print(f"\nCould not reach {server}: {exc}", file=sys.stderr)
-        print("If the site is down near the deadline, email your work to the instructor now.", file=sys.stderr)
+        print(
+            "If the site is down near the deadline, email your work to the instructor now.",
+            file=sys.stderr,
+        )
         return 2
     if r.status_code == 201:
         print_receipt(r.json())

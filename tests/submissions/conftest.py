@@ -5,7 +5,6 @@ import zipfile
 from datetime import UTC, datetime
 
 import pytest
-
 from hub.courses.models import Assignment
 from hub.submissions.bundles import Upload
 
@@ -48,7 +47,9 @@ def make_zip(entries: dict[str, bytes], *, modes: dict[str, int] | None = None) 
     return buf.getvalue()
 
 
-def make_targz(entries: dict[str, bytes], *, special: dict[str, tuple[bytes, str]] | None = None) -> bytes:
+def make_targz(
+    entries: dict[str, bytes], *, special: dict[str, tuple[bytes, str]] | None = None
+) -> bytes:
     """`special`: name -> (type flag, link target) for links and device files."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tf:

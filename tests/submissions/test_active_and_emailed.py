@@ -6,7 +6,6 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-
 from hub.submissions.models import Submission
 from hub.submissions.selectors import submission_active_for
 from hub.submissions.services import SubmissionRefused, submission_activate, submission_create
@@ -20,8 +19,12 @@ HW1_DUE = utc(2023, 9, 23, 3, 59)
 
 def submit(assignment, student, now, text="x = 1\n", **kwargs):
     return submission_create(
-        assignment=assignment, student=student, uploads=uploads(("model.py", py(text))),
-        sources_statement=kwargs.pop("sources", "None"), now=now, **kwargs,
+        assignment=assignment,
+        student=student,
+        uploads=uploads(("model.py", py(text))),
+        sources_statement=kwargs.pop("sources", "None"),
+        now=now,
+        **kwargs,
     )
 
 
@@ -65,22 +68,41 @@ def test_the_database_refuses_two_active_submissions(hw1, student):
     sub = submit(hw1, student, HW1_DUE - timedelta(hours=3))
     with pytest.raises(IntegrityError), transaction.atomic():
         Submission.objects.create(
-            assignment=hw1, student=student, submitted_by=student, created_at=sub.created_at, sha256=sub.sha256,
-            size=1, lateness="on_time", sources_statement="x",
+            assignment=hw1,
+            student=student,
+            submitted_by=student,
+            created_at=sub.created_at,
+            sha256=sub.sha256,
+            size=1,
+            lateness="on_time",
+            sources_statement="x",
         )
 
 
 # --- 9. emailed submissions ---------------------------------------------------------------------
 
 
-def test_staff_enter_emailed_work_at_the_emails_time(hw1, student, ta, django_capture_on_commit_callbacks):
+def test_staff_enter_emailed_work_at_the_emails_time(
+    hw1, student, ta, django_capture_on_commit_callbacks
+):
     emailed_at = HW1_DUE - timedelta(minutes=5)
     entered = HW1_DUE + timedelta(days=2)  # long after the late window
     with django_capture_on_commit_callbacks(execute=True):
-        sub = submit(hw1, student, entered, by=ta, emailed_at=emailed_at,
-                     staff_note="Site down 23:40-00:30; email received 23:54")
+        sub = submit(
+            hw1,
+            student,
+            entered,
+            by=ta,
+            emailed_at=emailed_at,
+            staff_note="Site down 23:40-00:30; email received 23:54",
+        )
     assert sub.lateness == "on_time" and sub.late_penalty == 0
-    assert (sub.submitted_by, sub.student, sub.emailed_at, sub.created_at) == (ta, student, emailed_at, entered)
+    assert (sub.submitted_by, sub.student, sub.emailed_at, sub.created_at) == (
+        ta,
+        student,
+        emailed_at,
+        entered,
+    )
     assert sub.submitted_at == emailed_at
     assert [m.to for m in mail.outbox] == [[student.email]]
     body = mail.outbox[0].body
@@ -89,12 +111,24 @@ def test_staff_enter_emailed_work_at_the_emails_time(hw1, student, ta, django_ca
 
 
 def test_emailed_work_is_judged_by_the_emails_time(hw1, student, instructor):
-    sub = submit(hw1, student, HW1_DUE + timedelta(days=3), by=instructor,
-                 emailed_at=HW1_DUE + timedelta(hours=3), staff_note="email")
+    sub = submit(
+        hw1,
+        student,
+        HW1_DUE + timedelta(days=3),
+        by=instructor,
+        emailed_at=HW1_DUE + timedelta(hours=3),
+        staff_note="email",
+    )
     assert sub.lateness == "late"
     with pytest.raises(SubmissionRefused):
-        submit(hw1, student, HW1_DUE + timedelta(days=3), by=instructor,
-               emailed_at=HW1_DUE + timedelta(hours=30), staff_note="email")
+        submit(
+            hw1,
+            student,
+            HW1_DUE + timedelta(days=3),
+            by=instructor,
+            emailed_at=HW1_DUE + timedelta(hours=30),
+            staff_note="email",
+        )
 
 
 def test_emailed_work_needs_the_time_and_a_note(hw1, student, ta):
@@ -116,18 +150,24 @@ def test_students_cannot_backdate_their_own_work(hw1, student):
 
 def test_email_time_in_the_future_is_refused(hw1, student, ta):
     with pytest.raises(ValidationError):
-        submit(hw1, student, HW1_DUE, by=ta, emailed_at=HW1_DUE + timedelta(minutes=1), staff_note="x")
+        submit(
+            hw1, student, HW1_DUE, by=ta, emailed_at=HW1_DUE + timedelta(minutes=1), staff_note="x"
+        )
 
 
 # --- 14. sources statement / 15. receipt email --------------------------------------------------
 
 
 def test_each_submission_carries_the_sources_statement(hw1, student):
-    sub = submit(hw1, student, HW1_DUE, sources="Adapted the training loop from the PyTorch DCGAN tutorial")
+    sub = submit(
+        hw1, student, HW1_DUE, sources="Adapted the training loop from the PyTorch DCGAN tutorial"
+    )
     assert sub.sources_statement == "Adapted the training loop from the PyTorch DCGAN tutorial"
 
 
-def test_receipt_email_has_hash_size_files_and_local_time(hw1, student, django_capture_on_commit_callbacks):
+def test_receipt_email_has_hash_size_files_and_local_time(
+    hw1, student, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         sub = submit(hw1, student, HW1_DUE - timedelta(minutes=30), sources="None")
     assert len(mail.outbox) == 1

@@ -7,10 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from rest_framework.test import APIClient
-
 from hub.submissions.models import CorrectionWindow, Extension, Submission
 from hub.submissions.services import grade_record_rubric, grade_release, submission_create
+from rest_framework.test import APIClient
 
 from .conftest import py, uploads
 
@@ -37,9 +36,11 @@ def u(name, a, **kw):
 
 
 def submit_api(client, a, text="x = 1\n"):
-    return client.post(u("api-submission-create", a),
-                       {"files": [SimpleUploadedFile("model.py", py(text))], "sources_statement": "None"},
-                       format="multipart")
+    return client.post(
+        u("api-submission-create", a),
+        {"files": [SimpleUploadedFile("model.py", py(text))], "sources_statement": "None"},
+        format="multipart",
+    )
 
 
 def test_create_returns_the_receipt(open_hw1, student):
@@ -75,19 +76,37 @@ def test_refused_late_submission_explains_itself(hw1, student):
     assert "accepted until Sat 23 Sep 2023, 11:59 PM EDT" in r.json()["detail"]
 
 
-@pytest.mark.parametrize("persona, status", [
-    ("student", 201), ("other_student", 201), ("ta", 403), ("instructor", 403), ("outsider", 404), (None, 401),
-])
+@pytest.mark.parametrize(
+    "persona, status",
+    [
+        ("student", 201),
+        ("other_student", 201),
+        ("ta", 403),
+        ("instructor", 403),
+        ("outsider", 404),
+        (None, 401),
+    ],
+)
 def test_who_may_submit(request, open_hw1, persona, status):
     user = request.getfixturevalue(persona) if persona else None
     assert submit_api(api(user), open_hw1).status_code == status
 
 
-@pytest.mark.parametrize("persona, status", [
-    ("student", 200), ("ta", 200), ("instructor", 200), ("other_student", 404), ("outsider", 404), ("other_ta", 404),
-])
+@pytest.mark.parametrize(
+    "persona, status",
+    [
+        ("student", 200),
+        ("ta", 200),
+        ("instructor", 200),
+        ("other_student", 404),
+        ("outsider", 404),
+        ("other_ta", 404),
+    ],
+)
 def test_who_may_see_a_submission(request, open_hw1, student, persona, status):
-    sub = submission_create(assignment=open_hw1, student=student, uploads=uploads(("m.py", py())), sources_statement="x")
+    sub = submission_create(
+        assignment=open_hw1, student=student, uploads=uploads(("m.py", py())), sources_statement="x"
+    )
     user = request.getfixturevalue(persona)
     c = api(user)
     assert c.get(u("api-submission", open_hw1, submission_id=sub.pk)).status_code == status
@@ -95,17 +114,35 @@ def test_who_may_see_a_submission(request, open_hw1, student, persona, status):
     assert c.get(file_url).status_code == status
 
 
-def test_staff_list_sees_every_student_a_student_only_their_own(open_hw1, student, other_student, ta):
+def test_staff_list_sees_every_student_a_student_only_their_own(
+    open_hw1, student, other_student, ta
+):
     for s in (student, other_student):
-        submission_create(assignment=open_hw1, student=s, uploads=uploads(("m.py", py())), sources_statement="x")
-    assert {s["student"] for s in api(ta).get(u("api-submissions", open_hw1)).json()} == {"alice", "bob"}
-    assert {s["student"] for s in api(student).get(u("api-submissions", open_hw1)).json()} == {"alice"}
+        submission_create(
+            assignment=open_hw1, student=s, uploads=uploads(("m.py", py())), sources_statement="x"
+        )
+    assert {s["student"] for s in api(ta).get(u("api-submissions", open_hw1)).json()} == {
+        "alice",
+        "bob",
+    }
+    assert {s["student"] for s in api(student).get(u("api-submissions", open_hw1)).json()} == {
+        "alice"
+    }
 
 
 def test_extension_only_by_the_instructor(open_hw1, student, ta, instructor):
-    payload = {"student": "alice", "due_at": (open_hw1.due_at + timedelta(days=1)).isoformat(), "reason": "ill"}
-    assert api(ta).post(u("api-extension-grant", open_hw1), payload, format="json").status_code == 403
-    assert api(student).post(u("api-extension-grant", open_hw1), payload, format="json").status_code == 403
+    payload = {
+        "student": "alice",
+        "due_at": (open_hw1.due_at + timedelta(days=1)).isoformat(),
+        "reason": "ill",
+    }
+    assert (
+        api(ta).post(u("api-extension-grant", open_hw1), payload, format="json").status_code == 403
+    )
+    assert (
+        api(student).post(u("api-extension-grant", open_hw1), payload, format="json").status_code
+        == 403
+    )
     r = api(instructor).post(u("api-extension-grant", open_hw1), payload, format="json")
     assert r.status_code == 201 and Extension.objects.count() == 1
     deadline = api(student).get(u("api-deadline", open_hw1)).json()
@@ -115,7 +152,11 @@ def test_extension_only_by_the_instructor(open_hw1, student, ta, instructor):
 
 
 def test_correction_window_by_a_ta(open_hw1, student, ta):
-    payload = {"student": "alice", "until": (open_hw1.due_at + timedelta(days=3)).isoformat(), "reason": "imports"}
+    payload = {
+        "student": "alice",
+        "until": (open_hw1.due_at + timedelta(days=3)).isoformat(),
+        "reason": "imports",
+    }
     r = api(ta).post(u("api-correction-grant", open_hw1), payload, format="json")
     assert r.status_code == 201 and CorrectionWindow.objects.count() == 1
     late = dict(payload, until=(open_hw1.solution_release_at + timedelta(hours=1)).isoformat())
@@ -124,15 +165,29 @@ def test_correction_window_by_a_ta(open_hw1, student, ta):
 
 
 def test_emailed_work_through_the_api(open_hw1, student, ta):
-    r = api(ta).post(u("api-submission-emailed", open_hw1), {
-        "student": "alice", "emailed_at": (timezone.now() - timedelta(minutes=10)).isoformat(),
-        "staff_note": "site down", "sources_statement": "None", "files": [SimpleUploadedFile("m.py", py())],
-    }, format="multipart")
+    r = api(ta).post(
+        u("api-submission-emailed", open_hw1),
+        {
+            "student": "alice",
+            "emailed_at": (timezone.now() - timedelta(minutes=10)).isoformat(),
+            "staff_note": "site down",
+            "sources_statement": "None",
+            "files": [SimpleUploadedFile("m.py", py())],
+        },
+        format="multipart",
+    )
     assert r.status_code == 201, r.content
     assert r.json()["submitted_by"] == "terry" and r.json()["emailed_at_local"]
-    r = api(student).post(u("api-submission-emailed", open_hw1), {
-        "student": "alice", "emailed_at": timezone.now().isoformat(), "staff_note": "x", "sources_statement": "x",
-    }, format="multipart")
+    r = api(student).post(
+        u("api-submission-emailed", open_hw1),
+        {
+            "student": "alice",
+            "emailed_at": timezone.now().isoformat(),
+            "staff_note": "x",
+            "sources_statement": "x",
+        },
+        format="multipart",
+    )
     assert r.status_code == 403
 
 
@@ -144,18 +199,32 @@ def test_accommodation_through_the_api(course, student, instructor, ta):
 
 
 def test_regrade_through_the_api(open_hw1, student, ta, instructor):
-    submission_create(assignment=open_hw1, student=student, uploads=uploads(("m.py", py())), sources_statement="x")
+    submission_create(
+        assignment=open_hw1, student=student, uploads=uploads(("m.py", py())), sources_statement="x"
+    )
     grade_record_rubric(student=student, assignment=open_hw1, points=50, by=ta, why="rubric")
     assert api(student).get(u("api-grade", open_hw1)).status_code == 404  # not released
     grade_release(assignment=open_hw1, by=instructor)
     assert api(student).get(u("api-grade", open_hw1)).json()["total"] == "50.000"
     r = api(student).post(u("api-regrade-request", open_hw1), {"reason": "Q1"}, format="json")
-    assert r.status_code == 400 and r.json()["code"] == "not_acknowledged" and "lower" in r.json()["detail"]
-    r = api(student).post(u("api-regrade-request", open_hw1), {"reason": "Q1", "acknowledged_may_lower": True},
-                          format="json")
+    assert (
+        r.status_code == 400
+        and r.json()["code"] == "not_acknowledged"
+        and "lower" in r.json()["detail"]
+    )
+    r = api(student).post(
+        u("api-regrade-request", open_hw1),
+        {"reason": "Q1", "acknowledged_may_lower": True},
+        format="json",
+    )
     assert r.status_code == 201
     decide = u("api-regrade-decide", open_hw1, regrade_id=r.json()["id"])
-    assert api(student).post(decide, {"rubric_points": "90", "decision": "me"}, format="json").status_code == 403
+    assert (
+        api(student)
+        .post(decide, {"rubric_points": "90", "decision": "me"}, format="json")
+        .status_code
+        == 403
+    )
     r = api(ta).post(decide, {"rubric_points": "45", "decision": "Q1 over-credited"}, format="json")
     assert r.status_code == 200 and r.json()["total_after"] == "45.000"
 
@@ -164,8 +233,20 @@ def test_the_schema_describes_the_submission_endpoints(db):
     from drf_spectacular.generators import SchemaGenerator
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
-    create = schema["paths"]["/api/courses/{slug}/assignments/{assignment_slug}/submissions/create/"]["post"]
+    create = schema["paths"][
+        "/api/courses/{slug}/assignments/{assignment_slug}/submissions/create/"
+    ]["post"]
     assert "multipart/form-data" in create["requestBody"]["content"]
     assert "201" in create["responses"]
-    ops = {op["operationId"] for path in schema["paths"].values() for op in path.values() if isinstance(op, dict)}
-    assert {"submissions_create", "submissions_activate", "submissions_regrade_request", "submissions_file"} <= ops
+    ops = {
+        op["operationId"]
+        for path in schema["paths"].values()
+        for op in path.values()
+        if isinstance(op, dict)
+    }
+    assert {
+        "submissions_create",
+        "submissions_activate",
+        "submissions_regrade_request",
+        "submissions_file",
+    } <= ops

@@ -1,16 +1,13 @@
 """Point 3: bad input gets a clear message and stores nothing (through the API, as a student sends it)."""
 
-import io
 import stat
 import tarfile
-import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from rest_framework.test import APIClient
-
 from hub.submissions.models import Submission, SubmissionFile
+from rest_framework.test import APIClient
 
 from .conftest import NOTEBOOK, PDF, leftover_temp_files, make_targz, make_zip, py, stored_blobs
 
@@ -20,8 +17,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def open_hw1(hw1):
     """HW 1 with its deadline moved into the future, so only the content decides."""
-    from django.utils import timezone
     from datetime import timedelta
+
+    from django.utils import timezone
 
     hw1.due_at = timezone.now() + timedelta(days=2)
     hw1.save()
@@ -32,10 +30,16 @@ def open_hw1(hw1):
 def post(open_hw1, student):
     client = APIClient()
     client.force_authenticate(student)
-    url = reverse("api-submission-create", kwargs={"slug": open_hw1.course.slug, "assignment_slug": open_hw1.slug})
+    url = reverse(
+        "api-submission-create",
+        kwargs={"slug": open_hw1.course.slug, "assignment_slug": open_hw1.slug},
+    )
 
     def send(files: list[tuple[str, bytes]], sources: str = "None"):
-        payload = {"files": [SimpleUploadedFile(n, d) for n, d in files], "sources_statement": sources}
+        payload = {
+            "files": [SimpleUploadedFile(n, d) for n, d in files],
+            "sources_statement": sources,
+        }
         return client.post(url, payload, format="multipart")
 
     return send
@@ -65,17 +69,25 @@ def test_file_over_the_size_limit(post, open_hw1, store):
 def test_files_together_over_the_size_limit(post, open_hw1, store):
     open_hw1.max_upload_bytes = 1000
     open_hw1.save()
-    assert_refused(post([("a.py", b"#" * 600), ("b.py", b"#" * 600)]), store, code="too_large", says="together")
+    assert_refused(
+        post([("a.py", b"#" * 600), ("b.py", b"#" * 600)]), store, code="too_large", says="together"
+    )
 
 
 @pytest.mark.parametrize("name", ["model.exe", "data.csv", "archive.rar", "noext", "hw.tar"])
 def test_unknown_type(post, store, name):
-    assert_refused(post([(name, b"data")]), store, code="unknown_type", says="type we do not accept")
+    assert_refused(
+        post([(name, b"data")]), store, code="unknown_type", says="type we do not accept"
+    )
 
 
 def test_unknown_type_inside_an_archive(post, store):
-    assert_refused(post([("w.zip", make_zip({"model.py": py(), "run.sh": b"rm -rf /"}))]), store,
-                   code="unknown_type", says="run.sh")
+    assert_refused(
+        post([("w.zip", make_zip({"model.py": py(), "run.sh": b"rm -rf /"}))]),
+        store,
+        code="unknown_type",
+        says="run.sh",
+    )
 
 
 def test_pdf_that_is_not_a_pdf(post, store):
@@ -83,14 +95,18 @@ def test_pdf_that_is_not_a_pdf(post, store):
 
 
 def test_notebook_that_is_not_json(post, store):
-    assert_refused(post([("nb.ipynb", b"{not json")]), store, code="bad_content", says="not a notebook")
+    assert_refused(
+        post([("nb.ipynb", b"{not json")]), store, code="bad_content", says="not a notebook"
+    )
 
 
 def test_zip_bomb_by_total_size(post, store, settings):
     settings.SUBMISSION_MAX_EXPANDED_BYTES = 1024 * 1024
     bomb = make_zip({"big.py": b"#" * (5 * 1024 * 1024)})  # compresses to a few KiB
     assert len(bomb) < 64 * 1024
-    assert_refused(post([("bomb.zip", bomb)]), store, code="too_large_expanded", says="expands to more than")
+    assert_refused(
+        post([("bomb.zip", bomb)]), store, code="too_large_expanded", says="expands to more than"
+    )
 
 
 def test_zip_whose_header_understates_its_size_is_refused(post, store, settings):
@@ -99,9 +115,11 @@ def test_zip_whose_header_understates_its_size_is_refused(post, store, settings)
     # Rewrite the declared uncompressed size (local and central headers) to 10 bytes.
     for sig, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
         at = bytes(bomb).find(sig)
-        bomb[at + offset: at + offset + 4] = (10).to_bytes(4, "little")
+        bomb[at + offset : at + offset + 4] = (10).to_bytes(4, "little")
     # Reading stops at the declared size, so the CRC check fails: refused as corrupt, never expanded.
-    assert_refused(post([("bomb.zip", bytes(bomb))]), store, code="corrupt_archive", says="not a readable zip")
+    assert_refused(
+        post([("bomb.zip", bytes(bomb))]), store, code="corrupt_archive", says="not a readable zip"
+    )
 
 
 def test_tar_bomb_by_total_size(post, store, settings):
@@ -113,19 +131,32 @@ def test_tar_bomb_by_total_size(post, store, settings):
 def test_archive_with_too_many_files(post, store, settings):
     settings.SUBMISSION_MAX_FILES = 20
     many = make_zip({f"f{i}.py": py() for i in range(21)})
-    assert_refused(post([("many.zip", many)]), store, code="too_many_files", says="more than 20 files")
+    assert_refused(
+        post([("many.zip", many)]), store, code="too_many_files", says="more than 20 files"
+    )
 
 
 @pytest.mark.parametrize("maker", [make_zip, make_targz])
 def test_entry_with_an_absolute_path(post, store, maker):
-    assert_refused(post([("w" + (".zip" if maker is make_zip else ".tar.gz"), maker({"/etc/model.py": py()}))]),
-                   store, code="absolute_path", says="absolute path")
+    assert_refused(
+        post(
+            [("w" + (".zip" if maker is make_zip else ".tar.gz"), maker({"/etc/model.py": py()}))]
+        ),
+        store,
+        code="absolute_path",
+        says="absolute path",
+    )
 
 
 @pytest.mark.parametrize("maker", [make_zip, make_targz])
 def test_entry_that_climbs_out_with_dotdot(post, store, maker):
     ext = ".zip" if maker is make_zip else ".tar.gz"
-    assert_refused(post([("w" + ext, maker({"src/../../model.py": py()}))]), store, code="parent_path", says="'..'")
+    assert_refused(
+        post([("w" + ext, maker({"src/../../model.py": py()}))]),
+        store,
+        code="parent_path",
+        says="'..'",
+    )
 
 
 def test_zip_entry_that_is_a_symlink(post, store):
@@ -147,16 +178,21 @@ def test_tar_entry_that_is_a_device_file(post, store, kind):
 
 def test_zip_entry_that_is_a_device_file(post, store):
     archive = make_zip({"model.py": b"x"}, modes={"model.py": stat.S_IFCHR | 0o644})
-    assert_refused(post([("w.zip", archive)]), store, code="special_file", says="not a regular file")
+    assert_refused(
+        post([("w.zip", archive)]), store, code="special_file", says="not a regular file"
+    )
 
 
-@pytest.mark.parametrize("name, data", [
-    ("w.zip", b"PK\x03\x04 this is not really a zip"),
-    ("w.zip", make_zip({"model.py": py()})[:-30]),
-    ("w.tar.gz", b"\x1f\x8b\x08 not gzip at all"),
-    ("w.tar.gz", make_targz({"model.py": py() * 100})[:40]),
-    ("w.tgz", b"plain text"),
-])
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("w.zip", b"PK\x03\x04 this is not really a zip"),
+        ("w.zip", make_zip({"model.py": py()})[:-30]),
+        ("w.tar.gz", b"\x1f\x8b\x08 not gzip at all"),
+        ("w.tar.gz", make_targz({"model.py": py() * 100})[:40]),
+        ("w.tgz", b"plain text"),
+    ],
+)
 def test_corrupt_archive(post, store, name, data):
     assert_refused(post([(name, data)]), store, code="corrupt_archive", says="not a readable")
 
@@ -178,7 +214,9 @@ def test_empty_file(post, store):
 
 
 def test_archive_with_no_files(post, store):
-    assert_refused(post([("w.zip", make_zip({"folder/": b""}))]), store, code="empty", says="holds no files")
+    assert_refused(
+        post([("w.zip", make_zip({"folder/": b""}))]), store, code="empty", says="holds no files"
+    )
 
 
 def test_missing_required_file(post, open_hw1, store):
@@ -196,12 +234,21 @@ def test_required_file_inside_an_archive_is_found(post, open_hw1, store):
 
 
 def test_missing_sources_statement(post, store):
-    assert_refused(post([("model.py", py())], sources=""), store, code="sources_statement_missing", says="public sources")
+    assert_refused(
+        post([("model.py", py())], sources=""),
+        store,
+        code="sources_statement_missing",
+        says="public sources",
+    )
 
 
 def test_duplicate_file_names(post, store):
-    assert_refused(post([("model.py", py()), ("w.zip", make_zip({"model.py": py("y = 1\n")}))]), store,
-                   code="duplicate", says="appears twice")
+    assert_refused(
+        post([("model.py", py()), ("w.zip", make_zip({"model.py": py("y = 1\n")}))]),
+        store,
+        code="duplicate",
+        says="appears twice",
+    )
 
 
 def test_upload_names_are_never_used_as_server_paths(post, store, tmp_path):
@@ -215,4 +262,6 @@ def test_upload_names_are_never_used_as_server_paths(post, store, tmp_path):
 
 
 def test_strange_names_inside_archives_are_refused(post, store):
-    assert_refused(post([("w.zip", make_zip({".hidden.py": py()}))]), store, code="bad_name", says="characters")
+    assert_refused(
+        post([("w.zip", make_zip({".hidden.py": py()}))]), store, code="bad_name", says="characters"
+    )

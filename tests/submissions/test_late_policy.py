@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-
 from hub.courses.models import Assignment
 from hub.courses.policy import LATE_PENALTY, LATE_WINDOW
 from hub.submissions.deadlines import deadline_effective_for
@@ -21,7 +20,11 @@ HW1_DUE = utc(2023, 9, 23, 3, 59)  # Fri 22 Sep 2023, 11:59 pm EDT
 
 def submit(assignment, student, now):
     return submission_create(
-        assignment=assignment, student=student, uploads=uploads(("model.py", py())), sources_statement="None", now=now
+        assignment=assignment,
+        student=student,
+        uploads=uploads(("model.py", py())),
+        sources_statement="None",
+        now=now,
     )
 
 
@@ -84,7 +87,9 @@ def test_assignment_without_late_submission_refuses_one_second_late(midterm, stu
         submit(midterm, student, midterm.due_at + timedelta(seconds=1))
     assert refused.value.code == "deadline_passed"
     assert "does not accept late submissions" in refused.value.messages[0]
-    assert "would have been accepted until Fri 20 Oct 2023, 11:59 PM EDT" in refused.value.messages[0]
+    assert (
+        "would have been accepted until Fri 20 Oct 2023, 11:59 PM EDT" in refused.value.messages[0]
+    )
 
 
 def test_assignment_overrides_the_course_late_policy(hw1, student):
@@ -111,7 +116,9 @@ def test_24_hours_late_across_the_time_change_is_24_real_hours(due_before_time_c
     assert (local.day, local.hour, local.tzname()) == (5, 22, "EST")
 
 
-def test_wall_clock_23_and_a_half_hours_after_the_time_change_is_refused(due_before_time_change, student):
+def test_wall_clock_23_and_a_half_hours_after_the_time_change_is_refused(
+    due_before_time_change, student
+):
     # Sun 5 Nov, 10:30 pm EST reads as 23½ h on the wall clock but is 24½ real hours.
     with pytest.raises(SubmissionRefused) as refused:
         submit(due_before_time_change, student, utc(2023, 11, 6, 3, 30))

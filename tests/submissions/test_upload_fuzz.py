@@ -11,16 +11,17 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
-
 from hub.submissions.models import Submission, SubmissionFile
+from rest_framework.test import APIClient
 
 from .conftest import NOTEBOOK, PDF, leftover_temp_files, make_targz, make_zip, py, stored_blobs
 
 pytestmark = pytest.mark.django_db
 
 SEEDS = {
-    "zip": make_zip({"hw/model.py": py("import torch\n" * 40), "hw/notes.ipynb": NOTEBOOK, "hw/a.pdf": PDF}),
+    "zip": make_zip(
+        {"hw/model.py": py("import torch\n" * 40), "hw/notes.ipynb": NOTEBOOK, "hw/a.pdf": PDF}
+    ),
     "targz": make_targz({"hw/model.py": py("import torch\n" * 40), "hw/a.pdf": PDF}),
 }
 
@@ -60,10 +61,14 @@ def mutations(rng: random.Random):
             if rng.random() < 0.5:
                 data[at:at] = rng.randbytes(rng.randint(1, 64))
             else:
-                del data[at: at + rng.randint(1, 64)]
+                del data[at : at + rng.randint(1, 64)]
             yield kind + "-splice", ext, bytes(data)
     for _ in range(15):
-        yield "garbage", rng.choice([".zip", ".tar.gz", ".tgz"]), rng.randbytes(rng.randint(0, 4096))
+        yield (
+            "garbage",
+            rng.choice([".zip", ".tar.gz", ".tgz"]),
+            rng.randbytes(rng.randint(0, 4096)),
+        )
     yield "zip-in-targz-name", ".tar.gz", seeds["zip"]
     yield "targz-in-zip-name", ".zip", seeds["targz"]
     yield "tar-size-lies", ".tar.gz", _tar_with(data=b"x" * 10, size=10_000_000)[:200]
@@ -86,27 +91,40 @@ def client(student, hw1):
 
 
 def test_fuzzed_archives_give_201_or_400_and_never_a_partial_file(client, hw1, store):
-    url = reverse("api-submission-create", kwargs={"slug": hw1.course.slug, "assignment_slug": hw1.slug})
+    url = reverse(
+        "api-submission-create", kwargs={"slug": hw1.course.slug, "assignment_slug": hw1.slug}
+    )
     rng = random.Random(20231105)
     outcomes = {201: 0, 400: 0}
     for label, ext, data in mutations(rng):
         blobs_before = stored_blobs(store)
         rows_before = Submission.objects.count(), SubmissionFile.objects.count()
         # The test client re-raises any exception in the view, so a 500 fails the test right here.
-        response = client.post(url, {"files": [SimpleUploadedFile("work" + ext, data)], "sources_statement": "None"},
-                               format="multipart")
-        assert response.status_code in (201, 400), (label, response.status_code, response.content[:300])
+        response = client.post(
+            url,
+            {"files": [SimpleUploadedFile("work" + ext, data)], "sources_statement": "None"},
+            format="multipart",
+        )
+        assert response.status_code in (201, 400), (
+            label,
+            response.status_code,
+            response.content[:300],
+        )
         outcomes[response.status_code] += 1
         assert leftover_temp_files(store) == [], label
         if response.status_code == 400:
             body = response.json()
             assert body["detail"] and body["code"], label
             assert stored_blobs(store) == blobs_before, label
-            assert (Submission.objects.count(), SubmissionFile.objects.count()) == rows_before, label
+            assert (Submission.objects.count(), SubmissionFile.objects.count()) == rows_before, (
+                label
+            )
         else:
             sub = Submission.objects.get(pk=response.json()["id"])
             assert sub.files.filter(kind="archive").get().sha256 == hashlib.sha256(data).hexdigest()
         # Every blob in the store is whole: its bytes hash to its name.
         for blob in stored_blobs(store):
-            assert hashlib.sha256(blob.read_bytes()).hexdigest() == blob.parent.name + blob.name, label
+            assert hashlib.sha256(blob.read_bytes()).hexdigest() == blob.parent.name + blob.name, (
+                label
+            )
     assert outcomes[400] > 150  # the fuzzing did exercise the refusals

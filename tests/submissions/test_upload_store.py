@@ -4,7 +4,6 @@ import hashlib
 from datetime import timedelta
 
 import pytest
-
 from hub.submissions.models import Submission, SubmissionFile
 from hub.submissions.selectors import submission_manifest, submissions_for
 from hub.submissions.services import submission_create, submission_materialize
@@ -20,8 +19,11 @@ BEFORE_HW1 = utc(2023, 9, 20, 12, 0)
 def test_files_are_stored_under_their_sha256_with_the_row(hw1, student, store):
     code = py("import torch\n")
     sub = submission_create(
-        assignment=hw1, student=student, uploads=uploads(("model.py", code), ("answers.pdf", PDF)),
-        sources_statement="None", now=BEFORE_HW1,
+        assignment=hw1,
+        student=student,
+        uploads=uploads(("model.py", code), ("answers.pdf", PDF)),
+        sources_statement="None",
+        now=BEFORE_HW1,
     )
     files = {f.name: f for f in sub.files.all()}
     assert set(files) == {"model.py", "answers.pdf"}
@@ -40,8 +42,11 @@ def test_files_are_stored_under_their_sha256_with_the_row(hw1, student, store):
 def test_same_bytes_twice_are_stored_once(hw1, student, store):
     for minute in (0, 1):
         submission_create(
-            assignment=hw1, student=student, uploads=uploads(("model.py", py())),
-            sources_statement="None", now=BEFORE_HW1 + timedelta(minutes=minute),
+            assignment=hw1,
+            student=student,
+            uploads=uploads(("model.py", py())),
+            sources_statement="None",
+            now=BEFORE_HW1 + timedelta(minutes=minute),
         )
     assert len(stored_blobs(store)) == 1
     assert Submission.objects.filter(student=student).count() == 2
@@ -50,7 +55,10 @@ def test_same_bytes_twice_are_stored_once(hw1, student, store):
 def test_archive_is_kept_as_uploaded_and_its_members_are_the_files(hw1, student, store):
     archive = make_zip({"hw1/model.py": py(), "hw1/notes.ipynb": NOTEBOOK})
     sub = submission_create(
-        assignment=hw1, student=student, uploads=uploads(("hw1.zip", archive)), sources_statement="None",
+        assignment=hw1,
+        student=student,
+        uploads=uploads(("hw1.zip", archive)),
+        sources_statement="None",
         now=BEFORE_HW1,
     )
     kinds = {(f.kind, f.name, f.archive) for f in sub.files.all()}
@@ -65,19 +73,30 @@ def test_archive_is_kept_as_uploaded_and_its_members_are_the_files(hw1, student,
 def test_materialize_writes_the_grader_files_only(hw1, student, tmp_path):
     archive = make_zip({"src/model.py": py("x = 1\n"), "report.pdf": PDF})
     sub = submission_create(
-        assignment=hw1, student=student, uploads=uploads(("work.zip", archive), ("extra.py", py("y = 2\n"))),
-        sources_statement="None", now=BEFORE_HW1,
+        assignment=hw1,
+        student=student,
+        uploads=uploads(("work.zip", archive), ("extra.py", py("y = 2\n"))),
+        sources_statement="None",
+        now=BEFORE_HW1,
     )
     dest = tmp_path / "job"
     written = submission_materialize(submission=sub, dest=dest)
-    assert sorted(p.relative_to(dest).as_posix() for p in written) == ["extra.py", "report.pdf", "src/model.py"]
+    assert sorted(p.relative_to(dest).as_posix() for p in written) == [
+        "extra.py",
+        "report.pdf",
+        "src/model.py",
+    ]
     assert (dest / "src" / "model.py").read_bytes() == b"x = 1\n"
     assert not (dest / "work.zip").exists()
 
 
 def test_materialize_refuses_a_blob_that_no_longer_matches_its_hash(hw1, student, tmp_path):
     sub = submission_create(
-        assignment=hw1, student=student, uploads=uploads(("model.py", py())), sources_statement="None", now=BEFORE_HW1
+        assignment=hw1,
+        student=student,
+        uploads=uploads(("model.py", py())),
+        sources_statement="None",
+        now=BEFORE_HW1,
     )
     f = sub.files.get()
     path = blob_path(f.sha256)
@@ -91,11 +110,17 @@ def test_materialize_refuses_a_blob_that_no_longer_matches_its_hash(hw1, student
 def test_student_lists_everything_submitted(hw1, student, other_student):
     for i in range(3):
         submission_create(
-            assignment=hw1, student=student, uploads=uploads(("model.py", py(f"v = {i}\n"))),
-            sources_statement="None", now=BEFORE_HW1 + timedelta(minutes=i),
+            assignment=hw1,
+            student=student,
+            uploads=uploads(("model.py", py(f"v = {i}\n"))),
+            sources_statement="None",
+            now=BEFORE_HW1 + timedelta(minutes=i),
         )
     submission_create(
-        assignment=hw1, student=other_student, uploads=uploads(("model.py", py())), sources_statement="None",
+        assignment=hw1,
+        student=other_student,
+        uploads=uploads(("model.py", py())),
+        sources_statement="None",
         now=BEFORE_HW1,
     )
     mine = list(submissions_for(student=student, assignment=hw1))
@@ -113,7 +138,10 @@ def test_a_failing_database_write_leaves_no_new_blob(hw1, student, store, monkey
     monkeypatch.setattr(services, "_grading_enqueue", lambda submission: boom())
     with pytest.raises(RuntimeError):
         submission_create(
-            assignment=hw1, student=student, uploads=uploads(("model.py", py())), sources_statement="None",
+            assignment=hw1,
+            student=student,
+            uploads=uploads(("model.py", py())),
+            sources_statement="None",
             now=BEFORE_HW1,
         )
     assert stored_blobs(store) == []

@@ -16,7 +16,11 @@ from .models import RegradeRequest, Submission, SubmissionFile
 
 
 def _assignment(course: Course, assignment_slug: str) -> Assignment:
-    assignment = Assignment.objects.select_related("course").filter(course=course, slug=assignment_slug).first()
+    assignment = (
+        Assignment.objects.select_related("course")
+        .filter(course=course, slug=assignment_slug)
+        .first()
+    )
     if assignment is None:
         raise Http404("No such assignment")
     return assignment
@@ -27,24 +31,32 @@ def access_assignment(user, slug: str, assignment_slug: str) -> tuple[Assignment
     return _assignment(course, assignment_slug), membership
 
 
-def access_assignment_as_student(user, slug: str, assignment_slug: str) -> tuple[Assignment, Membership]:
+def access_assignment_as_student(
+    user, slug: str, assignment_slug: str
+) -> tuple[Assignment, Membership]:
     assignment, membership = access_assignment(user, slug, assignment_slug)
     if membership.role != Membership.Role.STUDENT:
         raise PermissionDenied("Only students of the course submit work")
     return assignment, membership
 
 
-def access_assignment_as_staff(user, slug: str, assignment_slug: str) -> tuple[Assignment, Membership]:
+def access_assignment_as_staff(
+    user, slug: str, assignment_slug: str
+) -> tuple[Assignment, Membership]:
     course, membership = access_course_as_staff(user, slug)
     return _assignment(course, assignment_slug), membership
 
 
-def access_assignment_as_instructor(user, slug: str, assignment_slug: str) -> tuple[Assignment, Membership]:
+def access_assignment_as_instructor(
+    user, slug: str, assignment_slug: str
+) -> tuple[Assignment, Membership]:
     course, membership = access_course_as_instructor(user, slug)
     return _assignment(course, assignment_slug), membership
 
 
-def access_submission_by_id(user, submission_id: int, *, assignment: Assignment | None = None) -> tuple[Submission, Membership]:
+def access_submission_by_id(
+    user, submission_id: int, *, assignment: Assignment | None = None
+) -> tuple[Submission, Membership]:
     """The submission's own student and the course's staff may see it; nobody else learns it exists."""
     if not user.is_authenticated:
         raise Http404("No such submission")
@@ -55,10 +67,14 @@ def access_submission_by_id(user, submission_id: int, *, assignment: Assignment 
     )
     if submission is None or (assignment is not None and submission.assignment_id != assignment.pk):
         raise Http404("No such submission")
-    membership = Membership.objects.filter(course_id=submission.assignment.course_id, user=user).first()
+    membership = Membership.objects.filter(
+        course_id=submission.assignment.course_id, user=user
+    ).first()
     if membership is None:
         raise Http404("No such submission")
-    if not (membership.is_staff or submission.student_id == user.pk or _same_group(user, submission)):
+    if not (
+        membership.is_staff or submission.student_id == user.pk or _same_group(user, submission)
+    ):
         raise Http404("No such submission")
     return submission, membership
 
@@ -71,7 +87,9 @@ def _same_group(user, submission: Submission) -> bool:
     return group_may_view_submission(user=user, submission=submission)
 
 
-def access_submission_file(user, submission_id: int, file_id: int, *, assignment: Assignment | None = None) -> SubmissionFile:
+def access_submission_file(
+    user, submission_id: int, file_id: int, *, assignment: Assignment | None = None
+) -> SubmissionFile:
     submission, _ = access_submission_by_id(user, submission_id, assignment=assignment)
     file = SubmissionFile.objects.filter(submission=submission, pk=file_id).first()
     if file is None:

@@ -28,7 +28,9 @@ User = get_user_model()
 
 def _error_response(exc: DjangoValidationError) -> Response:
     code = getattr(exc, "code", None) or "invalid"
-    return Response({"detail": " ".join(exc.messages), "code": code}, status=status.HTTP_400_BAD_REQUEST)
+    return Response(
+        {"detail": " ".join(exc.messages), "code": code}, status=status.HTTP_400_BAD_REQUEST
+    )
 
 
 class ServiceApi(APIView):
@@ -53,7 +55,9 @@ def _student_of(course, username: str):
         .first()
     )
     if membership is None:
-        raise DjangoValidationError(f"{username} is not a student of {course.code}.", code="not_a_student")
+        raise DjangoValidationError(
+            f"{username} is not a student of {course.code}.", code="not_a_student"
+        )
     return membership.user
 
 
@@ -70,8 +74,12 @@ class FileOutput(serializers.Serializer):
         s = f.submission
         return reverse(
             "api-submission-file",
-            kwargs={"slug": s.assignment.course.slug, "assignment_slug": s.assignment.slug,
-                    "submission_id": s.pk, "file_id": f.pk},
+            kwargs={
+                "slug": s.assignment.course.slug,
+                "assignment_slug": s.assignment.slug,
+                "submission_id": s.pk,
+                "file_id": f.pk,
+            },
         )
 
 
@@ -133,10 +141,16 @@ class SubmissionCreateApi(ServiceApi):
     parser_classes = [MultiPartParser, FormParser]
 
     class InputSerializer(serializers.Serializer):
-        files = serializers.ListField(child=serializers.FileField(allow_empty_file=True), allow_empty=True, required=False)
+        files = serializers.ListField(
+            child=serializers.FileField(allow_empty_file=True), allow_empty=True, required=False
+        )
         sources_statement = serializers.CharField(allow_blank=True, required=False, default="")
 
-    @extend_schema(request=InputSerializer, responses={201: SubmissionOutput}, operation_id="submissions_create")
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: SubmissionOutput},
+        operation_id="submissions_create",
+    )
     def post(self, request, slug: str, assignment_slug: str):
         assignment, _ = access.access_assignment_as_student(request.user, slug, assignment_slug)
         data = self.InputSerializer(data=request.data)
@@ -161,9 +175,15 @@ class SubmissionEmailedCreateApi(ServiceApi):
         emailed_at = serializers.DateTimeField()
         staff_note = serializers.CharField()
         sources_statement = serializers.CharField()
-        files = serializers.ListField(child=serializers.FileField(allow_empty_file=True), allow_empty=True, required=False)
+        files = serializers.ListField(
+            child=serializers.FileField(allow_empty_file=True), allow_empty=True, required=False
+        )
 
-    @extend_schema(request=InputSerializer, responses={201: SubmissionOutput}, operation_id="submissions_create_emailed")
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: SubmissionOutput},
+        operation_id="submissions_create_emailed",
+    )
     def post(self, request, slug: str, assignment_slug: str):
         assignment, _ = access.access_assignment_as_staff(request.user, slug, assignment_slug)
         data = self.InputSerializer(data=request.data)
@@ -172,7 +192,9 @@ class SubmissionEmailedCreateApi(ServiceApi):
         submission = services.submission_create(
             assignment=assignment,
             student=_student_of(assignment.course, v["student"]),
-            uploads=uploads_from_files(request.FILES.getlist("files"), max_upload_bytes=assignment.max_upload_bytes),
+            uploads=uploads_from_files(
+                request.FILES.getlist("files"), max_upload_bytes=assignment.max_upload_bytes
+            ),
             sources_statement=v["sources_statement"],
             by=request.user,
             emailed_at=v["emailed_at"],
@@ -185,7 +207,9 @@ class SubmissionDetailApi(ServiceApi):
     @extend_schema(responses=SubmissionOutput, operation_id="submissions_retrieve")
     def get(self, request, slug: str, assignment_slug: str, submission_id: int):
         assignment, _ = access.access_assignment(request.user, slug, assignment_slug)
-        submission, _ = access.access_submission_by_id(request.user, submission_id, assignment=assignment)
+        submission, _ = access.access_submission_by_id(
+            request.user, submission_id, assignment=assignment
+        )
         return Response(SubmissionOutput(submission).data)
 
 
@@ -193,16 +217,23 @@ class SubmissionActivateApi(ServiceApi):
     @extend_schema(request=None, responses=SubmissionOutput, operation_id="submissions_activate")
     def post(self, request, slug: str, assignment_slug: str, submission_id: int):
         assignment, _ = access.access_assignment(request.user, slug, assignment_slug)
-        submission, _ = access.access_submission_by_id(request.user, submission_id, assignment=assignment)
+        submission, _ = access.access_submission_by_id(
+            request.user, submission_id, assignment=assignment
+        )
         submission = services.submission_activate(submission=submission, by=request.user)
         return Response(SubmissionOutput(submission).data)
 
 
 class SubmissionFileDownloadApi(ServiceApi):
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, operation_id="submissions_file")
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        operation_id="submissions_file",
+    )
     def get(self, request, slug: str, assignment_slug: str, submission_id: int, file_id: int):
         assignment, _ = access.access_assignment(request.user, slug, assignment_slug)
-        f = access.access_submission_file(request.user, submission_id, file_id, assignment=assignment)
+        f = access.access_submission_file(
+            request.user, submission_id, file_id, assignment=assignment
+        )
         return file_response(f)
 
 
@@ -214,7 +245,9 @@ def file_response(f) -> FileResponse:
     except FileNotFoundError:
         raise Http404("The stored file is missing") from None
     download_name = f.name.rsplit("/", 1)[-1]
-    return FileResponse(handle, as_attachment=True, filename=download_name, content_type="application/octet-stream")
+    return FileResponse(
+        handle, as_attachment=True, filename=download_name, content_type="application/octet-stream"
+    )
 
 
 class DeadlineApi(ServiceApi):
@@ -248,15 +281,22 @@ class ExtensionGrantApi(ServiceApi):
         due_at = serializers.DateTimeField()
         reason = serializers.CharField()
 
-    @extend_schema(request=InputSerializer, responses={201: ExtensionOutput}, operation_id="submissions_extension_grant")
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: ExtensionOutput},
+        operation_id="submissions_extension_grant",
+    )
     def post(self, request, slug: str, assignment_slug: str):
         assignment, _ = access.access_assignment_as_instructor(request.user, slug, assignment_slug)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         extension = services.extension_grant(
-            assignment=assignment, student=_student_of(assignment.course, v["student"]),
-            due_at=v["due_at"], reason=v["reason"], by=request.user,
+            assignment=assignment,
+            student=_student_of(assignment.course, v["student"]),
+            due_at=v["due_at"],
+            reason=v["reason"],
+            by=request.user,
         )
         return Response(ExtensionOutput(extension).data, status=status.HTTP_201_CREATED)
 
@@ -275,15 +315,22 @@ class CorrectionWindowGrantApi(ServiceApi):
         until = serializers.DateTimeField()
         reason = serializers.CharField()
 
-    @extend_schema(request=InputSerializer, responses={201: CorrectionWindowOutput}, operation_id="submissions_correction_grant")
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: CorrectionWindowOutput},
+        operation_id="submissions_correction_grant",
+    )
     def post(self, request, slug: str, assignment_slug: str):
         assignment, _ = access.access_assignment_as_staff(request.user, slug, assignment_slug)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         window = services.correction_window_grant(
-            assignment=assignment, student=_student_of(assignment.course, v["student"]),
-            until=v["until"], reason=v["reason"], by=request.user,
+            assignment=assignment,
+            student=_student_of(assignment.course, v["student"]),
+            until=v["until"],
+            reason=v["reason"],
+            by=request.user,
         )
         return Response(CorrectionWindowOutput(window).data, status=status.HTTP_201_CREATED)
 
@@ -293,7 +340,9 @@ class AccommodationRegisterApi(ServiceApi):
         student = serializers.CharField()
         effective_on = serializers.DateField()
         extra_percent = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-        extra_hours = serializers.DecimalField(max_digits=6, decimal_places=2, required=False, allow_null=True)
+        extra_hours = serializers.DecimalField(
+            max_digits=6, decimal_places=2, required=False, allow_null=True
+        )
         note = serializers.CharField(required=False, allow_blank=True, default="")
 
     class OutputSerializer(serializers.Serializer):
@@ -304,15 +353,24 @@ class AccommodationRegisterApi(ServiceApi):
         extra_hours = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
         note = serializers.CharField()
 
-    @extend_schema(request=InputSerializer, responses={201: OutputSerializer}, operation_id="submissions_accommodation_register")
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: OutputSerializer},
+        operation_id="submissions_accommodation_register",
+    )
     def post(self, request, slug: str):
         course, _ = access_course_as_instructor(request.user, slug)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         accommodation = services.accommodation_register(
-            course=course, student=_student_of(course, v["student"]), effective_on=v["effective_on"],
-            extra_percent=v.get("extra_percent"), extra_hours=v.get("extra_hours"), note=v["note"], by=request.user,
+            course=course,
+            student=_student_of(course, v["student"]),
+            effective_on=v["effective_on"],
+            extra_percent=v.get("extra_percent"),
+            extra_hours=v.get("extra_hours"),
+            note=v["note"],
+            by=request.user,
         )
         return Response(self.OutputSerializer(accommodation).data, status=status.HTTP_201_CREATED)
 
@@ -352,7 +410,9 @@ class GradeReleaseApi(ServiceApi):
     )
     def post(self, request, slug: str, assignment_slug: str):
         assignment, _ = access.access_assignment_as_instructor(request.user, slug, assignment_slug)
-        return Response({"released": services.grade_release(assignment=assignment, by=request.user)})
+        return Response(
+            {"released": services.grade_release(assignment=assignment, by=request.user)}
+        )
 
 
 class RegradeOutput(serializers.Serializer):
@@ -373,14 +433,20 @@ class RegradeRequestCreateApi(ServiceApi):
             default=False, help_text=services.REGRADE_WARNING + " Must be true."
         )
 
-    @extend_schema(request=InputSerializer, responses={201: RegradeOutput}, operation_id="submissions_regrade_request",
-                   description=services.REGRADE_WARNING)
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: RegradeOutput},
+        operation_id="submissions_regrade_request",
+        description=services.REGRADE_WARNING,
+    )
     def post(self, request, slug: str, assignment_slug: str):
         assignment, _ = access.access_assignment_as_student(request.user, slug, assignment_slug)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         regrade = services.regrade_request_create(
-            student=request.user, assignment=assignment, reason=data.validated_data["reason"],
+            student=request.user,
+            assignment=assignment,
+            reason=data.validated_data["reason"],
             acknowledged_may_lower=data.validated_data["acknowledged_may_lower"],
         )
         return Response(RegradeOutput(regrade).data, status=status.HTTP_201_CREATED)
@@ -393,15 +459,18 @@ class RegradeDecideApi(ServiceApi):
         rubric_points = serializers.DecimalField(max_digits=8, decimal_places=3)
         decision = serializers.CharField()
 
-    @extend_schema(request=InputSerializer, responses=RegradeOutput, operation_id="submissions_regrade_decide")
+    @extend_schema(
+        request=InputSerializer, responses=RegradeOutput, operation_id="submissions_regrade_decide"
+    )
     def post(self, request, slug: str, assignment_slug: str, regrade_id: int):
         assignment, _ = access.access_assignment_as_staff(request.user, slug, assignment_slug)
         regrade = access.access_regrade_as_staff(request.user, regrade_id, assignment=assignment)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         regrade = services.regrade_decide(
-            regrade=regrade, by=request.user, rubric_points=data.validated_data["rubric_points"],
+            regrade=regrade,
+            by=request.user,
+            rubric_points=data.validated_data["rubric_points"],
             decision=data.validated_data["decision"],
         )
         return Response(RegradeOutput(regrade).data)
-

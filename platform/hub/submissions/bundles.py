@@ -93,10 +93,16 @@ def clean_name(raw: str, *, where: str = "") -> str:
     if "\x00" in raw:
         raise BundleRejected(f"The name {shown!r}{ctx} contains a NUL byte.", code="bad_name")
     if raw.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", raw):
-        raise BundleRejected(f"{shown!r}{ctx} is an absolute path; archives must hold relative paths.", code="absolute_path")
+        raise BundleRejected(
+            f"{shown!r}{ctx} is an absolute path; archives must hold relative paths.",
+            code="absolute_path",
+        )
     parts = [p for p in raw.replace("\\", "/").split("/") if p not in ("", ".")]
     if ".." in parts:
-        raise BundleRejected(f"{shown!r}{ctx} climbs out of its folder ('..'); that is not allowed.", code="parent_path")
+        raise BundleRejected(
+            f"{shown!r}{ctx} climbs out of its folder ('..'); that is not allowed.",
+            code="parent_path",
+        )
     if not parts:
         raise BundleRejected(f"An entry{ctx} has an empty name.", code="bad_name")
     for p in parts:
@@ -122,11 +128,17 @@ def _check_content(name: str, data: bytes, *, where: str = "") -> None:
         try:
             nb = json.loads(data)
         except (ValueError, UnicodeDecodeError):
-            raise BundleRejected(f"{name}{ctx} is not a notebook (not valid JSON).", code="bad_content") from None
+            raise BundleRejected(
+                f"{name}{ctx} is not a notebook (not valid JSON).", code="bad_content"
+            ) from None
         if not isinstance(nb, dict) or "cells" not in nb:
-            raise BundleRejected(f"{name}{ctx} is not a Jupyter notebook (no cells).", code="bad_content")
+            raise BundleRejected(
+                f"{name}{ctx} is not a Jupyter notebook (no cells).", code="bad_content"
+            )
     if suffix == ".py" and b"\x00" in data:
-        raise BundleRejected(f"{name}{ctx} is not a Python source file (binary data).", code="bad_content")
+        raise BundleRejected(
+            f"{name}{ctx} is not a Python source file (binary data).", code="bad_content"
+        )
 
 
 class _Budget:
@@ -138,7 +150,8 @@ class _Budget:
         self.files_left -= 1
         if self.files_left < 0:
             raise BundleRejected(
-                f"{where} holds more than {max_file_count()} files; that is the limit.", code="too_many_files"
+                f"{where} holds more than {max_file_count()} files; that is the limit.",
+                code="too_many_files",
             )
 
     def read(self, stream, where: str) -> bytes:
@@ -175,10 +188,15 @@ def _read_zip(upload: Upload, name: str, allowed: set[str], budget: _Budget) -> 
                     continue
                 mode = info.external_attr >> 16
                 if stat.S_ISLNK(mode):
-                    raise BundleRejected(f"{_display(raw)!r} in {name} is a symbolic link; only regular files are accepted.", code="link")
+                    raise BundleRejected(
+                        f"{_display(raw)!r} in {name} is a symbolic link; only regular files are accepted.",
+                        code="link",
+                    )
                 # Many zip writers leave the type bits 0; only a stated non-regular type is refused.
                 if stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-                    raise BundleRejected(f"{_display(raw)!r} in {name} is not a regular file.", code="special_file")
+                    raise BundleRejected(
+                        f"{_display(raw)!r} in {name} is not a regular file.", code="special_file"
+                    )
                 member_name = clean_name(raw, where=name)
                 if info.is_dir():
                     continue
@@ -191,9 +209,20 @@ def _read_zip(upload: Upload, name: str, allowed: set[str], budget: _Budget) -> 
                 members.append(BundleFile(member_name, data, archive=name))
     except BundleRejected:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
-            NotImplementedError, RuntimeError, KeyError) as exc:
-        raise BundleRejected(f"{name} is not a readable zip archive ({type(exc).__name__}).", code="corrupt_archive") from None
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        ValueError,
+        NotImplementedError,
+        RuntimeError,
+        KeyError,
+    ) as exc:
+        raise BundleRejected(
+            f"{name} is not a readable zip archive ({type(exc).__name__}).", code="corrupt_archive"
+        ) from None
     return members
 
 
@@ -209,14 +238,22 @@ def _read_tar(upload: Upload, name: str, allowed: set[str], budget: _Budget) -> 
                 if _JUNK.search(raw) or raw.startswith("._") or "/._" in raw:
                     continue
                 if info.issym() or info.islnk():
-                    raise BundleRejected(f"{_display(raw)!r} in {name} is a link; only regular files are accepted.", code="link")
+                    raise BundleRejected(
+                        f"{_display(raw)!r} in {name} is a link; only regular files are accepted.",
+                        code="link",
+                    )
                 if info.ischr() or info.isblk() or info.isfifo() or info.isdev():
-                    raise BundleRejected(f"{_display(raw)!r} in {name} is a device or pipe, not a regular file.", code="special_file")
+                    raise BundleRejected(
+                        f"{_display(raw)!r} in {name} is a device or pipe, not a regular file.",
+                        code="special_file",
+                    )
                 member_name = clean_name(raw, where=name)
                 if info.isdir():
                     continue
                 if not info.isreg():
-                    raise BundleRejected(f"{member_name} in {name} is not a regular file.", code="special_file")
+                    raise BundleRejected(
+                        f"{member_name} in {name} is not a regular file.", code="special_file"
+                    )
                 budget.take_file(name)
                 _check_member_type(member_name, name, allowed)
                 if info.size > budget.bytes_left:
@@ -233,7 +270,10 @@ def _read_tar(upload: Upload, name: str, allowed: set[str], budget: _Budget) -> 
     except BundleRejected:
         raise
     except (tarfile.TarError, zlib.error, EOFError, OSError, ValueError, UnicodeError) as exc:
-        raise BundleRejected(f"{name} is not a readable .tar.gz archive ({type(exc).__name__}).", code="corrupt_archive") from None
+        raise BundleRejected(
+            f"{name} is not a readable .tar.gz archive ({type(exc).__name__}).",
+            code="corrupt_archive",
+        ) from None
     return members
 
 

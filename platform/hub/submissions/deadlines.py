@@ -56,7 +56,9 @@ class EffectiveDeadline:
     @property
     def accepted_until(self) -> datetime:
         """The last instant anything is accepted."""
-        last = max(x for x in (self.due_at, self.late_until, self.correction_until) if x is not None)
+        last = max(
+            x for x in (self.due_at, self.late_until, self.correction_until) if x is not None
+        )
         return min(last, self.closes_at) if self.closes_at is not None else last
 
 
@@ -84,7 +86,9 @@ def _accommodated_due(*, student, assignment: Assignment, reasons: list[str]) ->
             )
             return due_at
         extra = (due_at - assignment.opens_at) * acc.extra_percent / 100
-        reasons.append(f"Accommodation: {acc.extra_percent}% more time than the assignment's open time.")
+        reasons.append(
+            f"Accommodation: {acc.extra_percent}% more time than the assignment's open time."
+        )
         return due_at + extra
     return due_at
 

@@ -21,4 +21,6 @@ def _send(*, to, template: str, subject: str, context: dict) -> None:
 
 
 def email_on_commit(*, to, template: str, subject: str, context: dict) -> None:
-    transaction.on_commit(partial(_send, to=to, template=template, subject=subject, context=context))
+    transaction.on_commit(
+        partial(_send, to=to, template=template, subject=subject, context=context)
+    )

@@ -179,7 +179,11 @@ class Accommodation(models.Model):
         ]
 
     def __str__(self) -> str:
-        rule = f"+{self.extra_percent}%" if self.extra_percent is not None else f"+{self.extra_hours} h"
+        rule = (
+            f"+{self.extra_percent}%"
+            if self.extra_percent is not None
+            else f"+{self.extra_hours} h"
+        )
         return f"Accommodation {rule} for {self.student} from {self.effective_on}"
 
 
@@ -195,7 +199,9 @@ class CorrectionWindow(models.Model):
     until = models.DateTimeField()
     reason = models.TextField()
     granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="correction_windows_granted"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="correction_windows_granted",
     )
     granted_at = models.DateTimeField()
 
@@ -217,7 +223,9 @@ class CorrectionWindow(models.Model):
 class Grade(models.Model):
     """A student's grade on an assignment; the late penalty is applied once, to the total."""
 
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grades")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grades"
+    )
     assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="grades")
     submission = models.ForeignKey(
         Submission, on_delete=models.PROTECT, related_name="grades", null=True, blank=True
@@ -268,7 +276,11 @@ class GradeChange(models.Model):
     new_total = models.DecimalField(max_digits=8, decimal_places=3, null=True, blank=True)
     # Null: the autograder (a machine) made the change.
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grade_changes", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="grade_changes",
+        null=True,
+        blank=True,
     )
     at = models.DateTimeField()
     why = models.TextField()
@@ -295,7 +307,11 @@ class RegradeRequest(models.Model):
     total_before = models.DecimalField(max_digits=8, decimal_places=3, null=True, blank=True)
     total_after = models.DecimalField(max_digits=8, decimal_places=3, null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="regrades_decided", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="regrades_decided",
+        null=True,
+        blank=True,
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision = models.TextField(blank=True)
@@ -311,7 +327,8 @@ class RegradeRequest(models.Model):
                 fields=["grade"], condition=Q(status="open"), name="one_open_regrade_per_grade"
             ),
             models.CheckConstraint(
-                condition=Q(status="open") | (Q(decided_at__isnull=False) & Q(decided_by__isnull=False)),
+                condition=Q(status="open")
+                | (Q(decided_at__isnull=False) & Q(decided_by__isnull=False)),
                 name="decided_regrade_says_who_and_when",
             ),
         ]

@@ -28,7 +28,9 @@ def _mine(*, student, assignment: Assignment) -> Q:
 def submissions_for(*, student, assignment: Assignment) -> QuerySet[Submission]:
     """Every submission of a student (or their group) on an assignment, newest first."""
     return (
-        Submission.objects.filter(_mine(student=student, assignment=assignment), assignment=assignment)
+        Submission.objects.filter(
+            _mine(student=student, assignment=assignment), assignment=assignment
+        )
         .select_related("assignment__course", "submitted_by", "student")
         .prefetch_related("files")
         .order_by("-created_at", "-id")
@@ -37,7 +39,9 @@ def submissions_for(*, student, assignment: Assignment) -> QuerySet[Submission]:
 
 def submissions_of_student(*, student, course=None) -> QuerySet[Submission]:
     """Everything a student handed in (optionally in one course), for the 'my submissions' list."""
-    qs = Submission.objects.filter(student=student).select_related("assignment__course", "submitted_by")
+    qs = Submission.objects.filter(student=student).select_related(
+        "assignment__course", "submitted_by"
+    )
     if course is not None:
         qs = qs.filter(assignment__course=course)
     return qs.prefetch_related("files").order_by("-created_at", "-id")
@@ -55,7 +59,9 @@ def submissions_active_for_assignment(*, assignment: Assignment) -> QuerySet[Sub
     return (
         Submission.objects.filter(assignment=assignment, is_active=True)
         .select_related("student", "submitted_by")
-        .prefetch_related(Prefetch("files", queryset=SubmissionFile.objects.order_by("kind", "name")))
+        .prefetch_related(
+            Prefetch("files", queryset=SubmissionFile.objects.order_by("kind", "name"))
+        )
         .order_by("student__username")
     )
 
@@ -84,13 +90,17 @@ def grade_history(*, grade: Grade) -> QuerySet[GradeChange]:
 
 
 def regrade_requests_for(*, student, assignment: Assignment) -> QuerySet[RegradeRequest]:
-    return RegradeRequest.objects.filter(grade__student=student, grade__assignment=assignment).order_by("-created_at")
+    return RegradeRequest.objects.filter(
+        grade__student=student, grade__assignment=assignment
+    ).order_by("-created_at")
 
 
 def regrades_open(*, assignment: Assignment) -> QuerySet[RegradeRequest]:
     """Open regrades: every manual part of these students' grades is to be graded again."""
     return (
-        RegradeRequest.objects.filter(grade__assignment=assignment, status=RegradeRequest.Status.OPEN)
+        RegradeRequest.objects.filter(
+            grade__assignment=assignment, status=RegradeRequest.Status.OPEN
+        )
         .select_related("grade__student", "grade__submission")
         .order_by("created_at")
     )
@@ -110,7 +120,9 @@ class StudentDeadline:
 
 def deadlines_of_students(*, assignment: Assignment) -> list[StudentDeadline]:
     """Each student's effective deadline on an assignment (the staff's view of who has what)."""
-    members = Membership.objects.filter(course=assignment.course, role=Membership.Role.STUDENT).select_related("user")
+    members = Membership.objects.filter(
+        course=assignment.course, role=Membership.Role.STUDENT
+    ).select_related("user")
     return [
         StudentDeadline(m.user, deadline_effective_for(student=m.user, assignment=assignment))
         for m in members.order_by("user__username")

@@ -83,7 +83,9 @@ def _require_instructor(course: Course, user) -> Membership:
 # --- submissions -----------------------------------------------------------------------------
 
 
-def _refusal(*, assignment: Assignment, deadline: dl.EffectiveDeadline, when: datetime) -> SubmissionRefused:
+def _refusal(
+    *, assignment: Assignment, deadline: dl.EffectiveDeadline, when: datetime
+) -> SubmissionRefused:
     course = assignment.course
     at = f"It is {_fmt(when, course)}." if when else ""
     if deadline.closes_at is not None and when > deadline.closes_at:
@@ -144,7 +146,9 @@ def submission_create(
         if by.pk == student.pk:
             raise PermissionDenied("Only staff record emailed work")
         if emailed_at > now:
-            raise ValidationError("The email's arrival time is in the future.", code="emailed_in_future")
+            raise ValidationError(
+                "The email's arrival time is in the future.", code="emailed_in_future"
+            )
     statement = (sources_statement or "").strip()
     if not statement:
         raise ValidationError(
@@ -154,17 +158,26 @@ def submission_create(
     judged_at = emailed_at or now
     deadline = _deadline_open(assignment=assignment, student=student, when=judged_at)
     bundle = bundle_from_uploads(
-        uploads, max_upload_bytes=assignment.max_upload_bytes, required_files=list(assignment.required_files or [])
+        uploads,
+        max_upload_bytes=assignment.max_upload_bytes,
+        required_files=list(assignment.required_files or []),
     )
     created_blobs: list[str] = []
     rows = []
     try:
-        for kind, items in ((SubmissionFile.Kind.FILE, bundle.files), (SubmissionFile.Kind.ARCHIVE, bundle.archives)):
+        for kind, items in (
+            (SubmissionFile.Kind.FILE, bundle.files),
+            (SubmissionFile.Kind.ARCHIVE, bundle.archives),
+        ):
             for f in items:
                 sha, created = blob_put(f.data)
                 if created:
                     created_blobs.append(sha)
-                rows.append(SubmissionFile(kind=kind, name=f.name, archive=f.archive, sha256=sha, size=len(f.data)))
+                rows.append(
+                    SubmissionFile(
+                        kind=kind, name=f.name, archive=f.archive, sha256=sha, size=len(f.data)
+                    )
+                )
         with transaction.atomic():
             group = _lock_submitter(assignment=assignment, student=student)
             status = deadline.status_at(judged_at)
@@ -190,8 +203,13 @@ def submission_create(
                 to=student,
                 template="receipt",
                 subject=f"[{course.code}] Receipt: {assignment.title}",
-                context={"submission": submission, "course": course, "assignment": assignment,
-                         "files": list(submission.files.all()), "deadline": deadline},
+                context={
+                    "submission": submission,
+                    "course": course,
+                    "assignment": assignment,
+                    "files": list(submission.files.all()),
+                    "deadline": deadline,
+                },
             )
     except BaseException:
         for sha in created_blobs:
@@ -231,7 +249,9 @@ def _deactivate(*, assignment: Assignment, student, group) -> None:
     Submission.objects.filter(same, assignment=assignment, is_active=True).update(is_active=False)
 
 
-def _submission_record(*, assignment, student, group, rows: list[SubmissionFile], size: int, fields: dict) -> Submission:
+def _submission_record(
+    *, assignment, student, group, rows: list[SubmissionFile], size: int, fields: dict
+) -> Submission:
     _deactivate(assignment=assignment, student=student, group=group)
     submission = Submission(
         assignment=assignment,
@@ -316,7 +336,13 @@ def submission_copy_file(*, file: SubmissionFile, out) -> None:
 
 @transaction.atomic
 def extension_grant(
-    *, assignment: Assignment, student, due_at: datetime, reason: str, by, now: datetime | None = None
+    *,
+    assignment: Assignment,
+    student,
+    due_at: datetime,
+    reason: str,
+    by,
+    now: datetime | None = None,
 ) -> Extension:
     """A new deadline for one student on one assignment; the late window counts from it."""
     now = now or timezone.now()
@@ -324,7 +350,9 @@ def extension_grant(
     _require_instructor(course, by)
     _require_student(course, student)
     if due_at <= assignment.due_at:
-        raise ValidationError("An extension must end after the assignment's deadline.", code="not_later")
+        raise ValidationError(
+            "An extension must end after the assignment's deadline.", code="not_later"
+        )
     if assignment.solution_release_at is not None and due_at >= assignment.solution_release_at:
         raise ValidationError(
             f"The solutions are released {_fmt(assignment.solution_release_at, course)}; an extension must end before.",
@@ -341,8 +369,12 @@ def extension_grant(
         to=student,
         template="extension",
         subject=f"[{course.code}] Extension granted: {assignment.title}",
-        context={"extension": extension, "course": course, "assignment": assignment,
-                 "deadline": deadline_effective_for(student=student, assignment=assignment)},
+        context={
+            "extension": extension,
+            "course": course,
+            "assignment": assignment,
+            "deadline": deadline_effective_for(student=student, assignment=assignment),
+        },
     )
     return extension
 
@@ -364,7 +396,9 @@ def accommodation_register(
     _require_instructor(course, by)
     _require_student(course, student)
     if (extra_percent is None) == (extra_hours is None):
-        raise ValidationError("Give exactly one rule: extra percent of open time, or extra hours.", code="one_rule")
+        raise ValidationError(
+            "Give exactly one rule: extra percent of open time, or extra hours.", code="one_rule"
+        )
     accommodation = Accommodation(
         course=course,
         student=student,
@@ -382,7 +416,13 @@ def accommodation_register(
 
 @transaction.atomic
 def correction_window_grant(
-    *, assignment: Assignment, student, until: datetime, reason: str, by, now: datetime | None = None
+    *,
+    assignment: Assignment,
+    student,
+    until: datetime,
+    reason: str,
+    by,
+    now: datetime | None = None,
 ) -> CorrectionWindow:
     """Let one student correct a submission, without penalty, until `until` (before the solutions)."""
     now = now or timezone.now()
@@ -446,7 +486,9 @@ def _grade_locked(*, student, assignment, now) -> Grade:
     return grade
 
 
-def _grade_apply(*, grade: Grade, changes: list[tuple[str, str, object, object]], by, why: str, now) -> Grade:
+def _grade_apply(
+    *, grade: Grade, changes: list[tuple[str, str, object, object]], by, why: str, now
+) -> Grade:
     """Set `(part, field, old, new)` changes on the grade and record each one that differs."""
     if not why.strip():
         raise ValidationError("Every change of a grade says why.", code="why_missing")
@@ -459,12 +501,19 @@ def _grade_apply(*, grade: Grade, changes: list[tuple[str, str, object, object]]
     grade.total = _grade_total(grade)
     grade.updated_at = now
     grade.save()
-    for part, field, old, new in effective:
+    for part, _field, old, new in effective:
         old_text = str(old.pk) if hasattr(old, "pk") else _text(old)
         new_text = str(new.pk) if hasattr(new, "pk") else _text(new)
         GradeChange.objects.create(
-            grade=grade, part=part, old_value=old_text, new_value=new_text,
-            old_total=old_total, new_total=grade.total, by=by, at=now, why=why.strip(),
+            grade=grade,
+            part=part,
+            old_value=old_text,
+            new_value=new_text,
+            old_total=old_total,
+            new_total=grade.total,
+            by=by,
+            at=now,
+            why=why.strip(),
         )
     return grade
 
@@ -474,19 +523,32 @@ def _submission_changes(grade: Grade, submission: Submission | None) -> list:
         return []
     return [
         (GradeChange.Part.SUBMISSION, "submission", grade.submission, submission),
-        (GradeChange.Part.LATE_PENALTY, "late_penalty", grade.late_penalty, submission.late_penalty),
+        (
+            GradeChange.Part.LATE_PENALTY,
+            "late_penalty",
+            grade.late_penalty,
+            submission.late_penalty,
+        ),
     ]
 
 
 @transaction.atomic
 def grade_record_autograde(
-    *, submission: Submission, points, max_points, report_id=None, why: str = "", now: datetime | None = None
+    *,
+    submission: Submission,
+    points,
+    max_points,
+    report_id=None,
+    why: str = "",
+    now: datetime | None = None,
 ) -> Grade | None:
     """Record the autograder's score for the submission that counts; None if it no longer counts."""
     now = now or timezone.now()
     points, max_points = _points(points), _points(max_points)
     if max_points < 0 or points < 0 or points > max_points:
-        raise ValidationError(f"Autograde points {points} out of range 0..{max_points}.", code="out_of_range")
+        raise ValidationError(
+            f"Autograde points {points} out of range 0..{max_points}.", code="out_of_range"
+        )
     submission = Submission.objects.select_related("assignment__course").get(pk=submission.pk)
     if not submission.is_active:
         return None
@@ -497,20 +559,30 @@ def grade_record_autograde(
         (GradeChange.Part.AUTOGRADE, "autograde_points", grade.autograde_points, points),
         (GradeChange.Part.AUTOGRADE, "autograde_max", grade.autograde_max, max_points),
     ]
-    grade = _grade_apply(grade=grade, changes=changes, by=None, why=why or f"Autograder run on submission {submission.pk}", now=now)
+    grade = _grade_apply(
+        grade=grade,
+        changes=changes,
+        by=None,
+        why=why or f"Autograder run on submission {submission.pk}",
+        now=now,
+    )
     if report_id is not None:
         grade.save(update_fields=["autograde_report_id"])
     return grade
 
 
 @transaction.atomic
-def grade_record_rubric(*, student, assignment: Assignment, points, by, why: str, now: datetime | None = None) -> Grade:
+def grade_record_rubric(
+    *, student, assignment: Assignment, points, by, why: str, now: datetime | None = None
+) -> Grade:
     """Record the manual (rubric) points of a student's grade; staff only."""
     now = now or timezone.now()
     _require_staff(assignment.course, by)
     points = _points(points)
     if points < 0 or points > assignment.max_points:
-        raise ValidationError(f"Rubric points must be between 0 and {assignment.max_points}.", code="out_of_range")
+        raise ValidationError(
+            f"Rubric points must be between 0 and {assignment.max_points}.", code="out_of_range"
+        )
     grade = _grade_locked(student=student, assignment=assignment, now=now)
     from .selectors import submission_active_for
 
@@ -528,21 +600,34 @@ def grade_release(*, assignment: Assignment, by, now: datetime | None = None) ->
     course = assignment.course
     _require_instructor(course, by)
     grades = list(
-        Grade.objects.select_for_update().filter(assignment=assignment, released_at__isnull=True, total__isnull=False)
+        Grade.objects.select_for_update().filter(
+            assignment=assignment, released_at__isnull=True, total__isnull=False
+        )
     )
     for grade in grades:
         grade.released_at = now
         grade.save(update_fields=["released_at"])
         GradeChange.objects.create(
-            grade=grade, part=GradeChange.Part.RELEASE, old_value="", new_value=now.isoformat(),
-            old_total=grade.total, new_total=grade.total, by=by, at=now, why="Grades released",
+            grade=grade,
+            part=GradeChange.Part.RELEASE,
+            old_value="",
+            new_value=now.isoformat(),
+            old_total=grade.total,
+            new_total=grade.total,
+            by=by,
+            at=now,
+            why="Grades released",
         )
         email_on_commit(
             to=grade.student,
             template="grade_released",
             subject=f"[{course.code}] Grade released: {assignment.title}",
-            context={"grade": grade, "course": course, "assignment": assignment,
-                     "regrade_until": now + course.regrade_window},
+            context={
+                "grade": grade,
+                "course": course,
+                "assignment": assignment,
+                "regrade_until": now + course.regrade_window,
+            },
         )
     if assignment.grades_released_at is None:
         assignment.grades_released_at = now
@@ -560,14 +645,21 @@ REGRADE_WARNING = (
 
 @transaction.atomic
 def regrade_request_create(
-    *, student, assignment: Assignment, reason: str, acknowledged_may_lower: bool, now: datetime | None = None
+    *,
+    student,
+    assignment: Assignment,
+    reason: str,
+    acknowledged_may_lower: bool,
+    now: datetime | None = None,
 ) -> RegradeRequest:
     """Ask for the whole assignment to be regraded, within the course's regrade window."""
     now = now or timezone.now()
     course = assignment.course
     grade = Grade.objects.select_for_update().filter(student=student, assignment=assignment).first()
     if grade is None or grade.released_at is None:
-        raise ValidationError("There is no released grade to regrade yet.", code="no_released_grade")
+        raise ValidationError(
+            "There is no released grade to regrade yet.", code="no_released_grade"
+        )
     closes = grade.released_at + course.regrade_window
     if now > closes:
         raise ValidationError(
@@ -578,11 +670,17 @@ def regrade_request_create(
     if not (reason or "").strip():
         raise ValidationError("Say why the assignment should be regraded.", code="reason_missing")
     if not acknowledged_may_lower:
-        raise ValidationError(REGRADE_WARNING + " Confirm that you understand to continue.", code="not_acknowledged")
+        raise ValidationError(
+            REGRADE_WARNING + " Confirm that you understand to continue.", code="not_acknowledged"
+        )
     if RegradeRequest.objects.filter(grade=grade, status=RegradeRequest.Status.OPEN).exists():
         raise ValidationError("A regrade of this assignment is already open.", code="already_open")
     regrade = RegradeRequest.objects.create(
-        grade=grade, reason=reason.strip(), acknowledged_may_lower=True, created_at=now, total_before=grade.total
+        grade=grade,
+        reason=reason.strip(),
+        acknowledged_may_lower=True,
+        created_at=now,
+        total_before=grade.total,
     )
     if assignment.autograder and grade.submission_id is not None:
         _grading_rerun(grade.submission, reason=f"Regrade request {regrade.pk}: {regrade.reason}")
@@ -605,7 +703,11 @@ def regrade_decide(
 ) -> RegradeRequest:
     """Close a regrade with the newly graded manual part; the total may go down. The student is emailed."""
     now = now or timezone.now()
-    regrade = RegradeRequest.objects.select_for_update().select_related("grade__assignment__course", "grade__student").get(pk=regrade.pk)
+    regrade = (
+        RegradeRequest.objects.select_for_update()
+        .select_related("grade__assignment__course", "grade__student")
+        .get(pk=regrade.pk)
+    )
     grade = regrade.grade
     assignment = grade.assignment
     _require_staff(assignment.course, by)
@@ -614,8 +716,12 @@ def regrade_decide(
     if not decision.strip():
         raise ValidationError("Explain the decision to the student.", code="decision_missing")
     grade = grade_record_rubric(
-        student=grade.student, assignment=assignment, points=rubric_points, by=by,
-        why=f"Regrade {regrade.pk}: {decision.strip()}", now=now,
+        student=grade.student,
+        assignment=assignment,
+        points=rubric_points,
+        by=by,
+        why=f"Regrade {regrade.pk}: {decision.strip()}",
+        now=now,
     )
     regrade.status = RegradeRequest.Status.DECIDED
     regrade.decided_by = by

@@ -100,7 +100,9 @@ def bundle_sha256(files: Iterable[tuple[str, str, int]]) -> str:
 
 def manifest_entries(files) -> list[tuple[str, str, int]]:
     """(label, sha256, size) of SubmissionFile-like rows; an archive as uploaded is marked."""
-    return [(f.name if f.kind == "file" else f"[archive] {f.name}", f.sha256, f.size) for f in files]
+    return [
+        (f.name if f.kind == "file" else f"[archive] {f.name}", f.sha256, f.size) for f in files
+    ]
 
 
 def manifest_text(files: Iterable[tuple[str, str, int]]) -> str:

@@ -6,22 +6,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('courses', '0001_initial'),
-        ('groups', '0001_initial'),
-        ('submissions', '0001_initial'),
+        ("courses", "0001_initial"),
+        ("groups", "0001_initial"),
+        ("submissions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='submission',
-            name='group',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='submissions', to='groups.group'),
+            model_name="submission",
+            name="group",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="submissions",
+                to="groups.group",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submission',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_active', True), ('group__isnull', False)), fields=('assignment', 'group'), name='one_active_submission_per_group'),
+            model_name="submission",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_active", True), ("group__isnull", False)),
+                fields=("assignment", "group"),
+                name="one_active_submission_per_group",
+            ),
         ),
     ]
