@@ -38,5 +38,7 @@ beat=$!
 trap 'kill $worker $beat 2>/dev/null || true' EXIT
 echo
 echo "Celery worker (pid $worker) and beat (pid $beat) are running; logs in var/."
-echo "The platform is at http://127.0.0.1:$PORT/  (accounts above; Ctrl-C stops everything)"
+echo "Demo submissions are being graded by the worker; reports appear on each student's dashboard."
+cat var/demo-accounts.txt
+echo "The platform is at http://127.0.0.1:$PORT/  (Ctrl-C stops everything)"
 $PY manage.py runserver "127.0.0.1:$PORT" --noreload

@@ -154,11 +154,14 @@ def _backend() -> str:
 
 
 def best_available_backend() -> str:
-    """docker where an engine answers, else bwrap; never an unsandboxed fallback."""
+    """docker where an engine answers and has the grader image, else bwrap; never unsandboxed."""
     try:
         import docker
 
-        docker.from_env(timeout=5).ping()
+        from grader.sandbox.docker import default_image
+
+        client = docker.from_env(timeout=5)
+        client.images.get(default_image())  # an engine without the grader image cannot grade
         return "docker"
     except Exception:
         pass
