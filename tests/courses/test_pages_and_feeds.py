@@ -138,3 +138,10 @@ def test_staff_dashboard_lists_assignments_with_queues(client, course, ta, djang
         response = client.get(reverse("courses:dashboard", args=[course.slug]))
     assert response.status_code == 200
     assert b"Active submissions" in response.content
+
+
+def test_course_pages_render_times_in_the_course_zone(client, course, student):
+    client.force_login(student)
+    body = client.get(reverse("courses:schedule", args=[course.slug])).content.decode()
+    assert "Mon 18 Dec 2023, 5:00 AM EST" in body  # the final report, 10:00 UTC
+    assert "10:00 AM UTC" not in body
