@@ -52,7 +52,8 @@
     if (q) { current = Number(q.dataset.question) || 0; mark(); }
   });
 
-  // The panel is replaced after each change: keep the current question.
-  document.body.addEventListener("htmx:afterSwap", mark);
+  // The panel is replaced after each change (outerHTML: the old element is gone, so listen for
+  // the new content's load event, which bubbles to the document): keep the current question.
+  document.addEventListener("htmx:load", mark);
   document.addEventListener("DOMContentLoaded", mark);
 })();
