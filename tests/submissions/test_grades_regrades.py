@@ -218,13 +218,9 @@ def test_one_open_regrade_at_a_time(graded, student, hw1):
         )
 
 
-def test_regrade_reruns_the_autograder(graded, student, hw1, monkeypatch):
-    from hub.grading import services as grading_services
+def test_regrade_reruns_the_autograder(graded, student, hw1):
+    from hub.grading.models import GradingJob
 
-    calls = []
-    monkeypatch.setattr(
-        grading_services, "grading_job_rerun", lambda **kw: calls.append(kw), raising=False
-    )
     hw1.autograder = "hw1"
     hw1.save()
     regrade = regrade_request_create(
@@ -234,6 +230,28 @@ def test_regrade_reruns_the_autograder(graded, student, hw1, monkeypatch):
         acknowledged_may_lower=True,
         now=RELEASED + timedelta(days=1),
     )
-    assert calls == [
-        {"submission": graded.submission, "reason": f"Regrade request {regrade.pk}: Q3"}
-    ]
+    job = GradingJob.objects.get(submission=graded.submission)
+    assert job.reason == GradingJob.Reason.REGRADE
+    assert job.note == f"Regrade request {regrade.pk}: Q3"
+
+
+def test_regrade_decided_after_the_rubric_was_regraded_item_by_item(graded, student, ta, hw1):
+    regrade = regrade_request_create(
+        student=student,
+        assignment=hw1,
+        reason="Q3",
+        acknowledged_may_lower=True,
+        now=RELEASED + timedelta(days=1),
+    )
+    grade_record_rubric(
+        student=student,
+        assignment=hw1,
+        points=35,
+        by=ta,
+        why="Q3 re-marked",
+        now=RELEASED + timedelta(days=2),
+    )
+    decided = regrade_decide(
+        regrade=regrade, by=ta, decision="Q3 now full marks", now=RELEASED + timedelta(days=2)
+    )
+    assert (decided.total_before, decided.total_after) == (Decimal("70.000"), Decimal("75.000"))

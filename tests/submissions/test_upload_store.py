@@ -146,3 +146,48 @@ def test_a_failing_database_write_leaves_no_new_blob(hw1, student, store, monkey
         )
     assert stored_blobs(store) == []
     assert not Submission.objects.exists()
+
+
+def test_bytes_and_their_directory_are_fsynced_before_the_row_exists(
+    hw1, student, store, monkeypatch
+):
+    import os
+
+    from hub.submissions import store as store_module
+
+    synced = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd):
+        path = os.readlink(f"/proc/self/fd/{fd}")
+        synced.append((path, Submission.objects.exists()))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(store_module.os, "fsync", recording_fsync)
+    sub = submission_create(
+        assignment=hw1,
+        student=student,
+        uploads=uploads(("model.py", py("import os\n"))),
+        sources_statement="None",
+        now=BEFORE_HW1,
+    )
+    blob = blob_path(sub.files.get().sha256)
+    paths = [p for p, _ in synced]
+    assert any("upload-" in p for p in paths)  # the file, before it is linked into place
+    assert str(blob.parent) in paths  # the directory that now names it
+    assert not any(row_existed for _, row_existed in synced)
+
+
+def test_an_autograded_submission_queues_a_grading_job(hw1, student):
+    from hub.grading.models import GradingJob
+
+    hw1.autograder = "hw1"
+    hw1.save()
+    sub = submission_create(
+        assignment=hw1,
+        student=student,
+        uploads=uploads(("model.py", py())),
+        sources_statement="None",
+        now=BEFORE_HW1,
+    )
+    assert GradingJob.objects.filter(submission=sub).count() == 1

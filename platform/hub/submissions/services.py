@@ -692,16 +692,20 @@ def _grading_rerun(submission: Submission, *, reason: str) -> None:
 
     rerun = getattr(grading_services, "grading_job_rerun", None)
     if rerun is not None:
-        rerun(submission=submission, reason=reason)
-    else:  # until hub.grading provides it, a fresh job is the rerun
+        rerun(submission=submission, reason=reason, regrade=True)
+    else:  # an older grading app: a fresh job is the rerun
         grading_services.grading_job_enqueue(submission=submission)
 
 
 @transaction.atomic
 def regrade_decide(
-    *, regrade: RegradeRequest, by, rubric_points, decision: str, now: datetime | None = None
+    *, regrade: RegradeRequest, by, decision: str, rubric_points=None, now: datetime | None = None
 ) -> RegradeRequest:
-    """Close a regrade with the newly graded manual part; the total may go down. The student is emailed."""
+    """Close a regrade; the total may go down. The student is emailed the totals before and after.
+
+    `rubric_points`: the manual part as graded again. None when it was already re-recorded
+    (e.g. item by item through the rubrics app, which calls `grade_record_rubric`).
+    """
     now = now or timezone.now()
     regrade = (
         RegradeRequest.objects.select_for_update()
@@ -715,14 +719,17 @@ def regrade_decide(
         raise ValidationError("This regrade was already decided.", code="already_decided")
     if not decision.strip():
         raise ValidationError("Explain the decision to the student.", code="decision_missing")
-    grade = grade_record_rubric(
-        student=grade.student,
-        assignment=assignment,
-        points=rubric_points,
-        by=by,
-        why=f"Regrade {regrade.pk}: {decision.strip()}",
-        now=now,
-    )
+    if rubric_points is not None:
+        grade = grade_record_rubric(
+            student=grade.student,
+            assignment=assignment,
+            points=rubric_points,
+            by=by,
+            why=f"Regrade {regrade.pk}: {decision.strip()}",
+            now=now,
+        )
+    else:
+        grade.refresh_from_db()
     regrade.status = RegradeRequest.Status.DECIDED
     regrade.decided_by = by
     regrade.decided_at = now
