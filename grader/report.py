@@ -101,27 +101,8 @@ class Report:
         }
 
     def for_viewer(self, staff: bool = False, after_due: bool = False, published: bool = False) -> dict[str, Any]:
-        """results.json as this viewer may see it.
-
-        Staff see everything. Students see visible tests, after_due_date tests once the due
-        date has passed and after_published tests once grades are published; hidden tests
-        never. Until publication the student's score and max_score count only the tests shown,
-        so hidden points cannot be inferred; metrics and attachments follow their test.
-        """
-        results = copy.deepcopy(self.to_results_json())
-        if staff:
-            return results
-        shown = {t.name for t in self.tests if _visible(t.visibility, after_due, published)}
-        results["tests"] = [t for t in results["tests"] if t["name"] in shown]
-        results["metrics"] = {k: v for k, v in results["metrics"].items() if k in shown}
-        results["artifacts"] = [a for a in results["artifacts"] if a["check"] in shown]
-        if not published:
-            results["score"] = round(sum(t["score"] for t in results["tests"]), 6)
-            results["max_score"] = sum(t["max_score"] for t in results["tests"])
-        # The harness's own diagnostics are for staff; the student's prints stay theirs.
-        results["tasks"] = {n: {"status": s.get("status"), "message": s.get("message")}
-                            for n, s in results["tasks"].items()}
-        return results
+        """results.json as this viewer may see it (see `results_for_viewer`)."""
+        return results_for_viewer(self.to_results_json(), staff=staff, after_due=after_due, published=published)
 
     def write(self, folder: Path) -> Path:
         """Write results.json and the attached PNGs into ``folder``; return results.json's path."""
@@ -131,6 +112,32 @@ class Report:
         path = folder / "results.json"
         path.write_text(json.dumps(self.to_results_json(), indent=2))
         return path
+
+
+def results_for_viewer(results: dict[str, Any], *, staff: bool, after_due: bool, published: bool) -> dict[str, Any]:
+    """A stored results.json as this viewer may see it.
+
+    Staff see everything. Students see visible tests, after_due_date tests once the due
+    date has passed and after_published tests once grades are published; hidden tests
+    never. Until publication the student's score and max_score count only the tests shown,
+    so hidden points cannot be inferred; metrics and attachments follow their test.
+    """
+    results = copy.deepcopy(results)
+    if staff:
+        return results
+    tests = results.get("tests", [])
+    shown = {t["name"] for t in tests if _visible(t.get("visibility", "visible"), after_due, published)}
+    results["tests"] = [t for t in tests if t["name"] in shown]
+    results["hidden_tests"] = len(tests) - len(results["tests"])
+    results["metrics"] = {k: v for k, v in results.get("metrics", {}).items() if k in shown}
+    results["artifacts"] = [a for a in results.get("artifacts", []) if a.get("check") in shown]
+    if not published:
+        results["score"] = round(sum(t["score"] for t in results["tests"]), 6)
+        results["max_score"] = sum(t["max_score"] for t in results["tests"])
+    # The harness's own diagnostics are for staff; the student's prints stay theirs.
+    results["tasks"] = {n: {"status": s.get("status"), "message": s.get("message")}
+                        for n, s in results.get("tasks", {}).items()}
+    return results
 
 
 def _visible(visibility: str, after_due: bool, published: bool) -> bool:

@@ -8,13 +8,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
+from grader.report import results_for_viewer
+
 from hub.courses.access import access_course
 from hub.submissions.deadlines import deadline_effective_for
 
 from .models import GradingJob, Report
-
-VISIBLE_TO_STUDENTS = {"visible"}
-
 
 def access_submission_in_course(user, course_slug: str, submission_id: int):
     """The submission if `user` may see it (its student or the course's staff, as the
@@ -62,26 +61,6 @@ def report_changes(*, old: dict, new: dict) -> list[dict]:
     return rows
 
 
-def results_for_viewer(*, results: dict, staff: bool, after_due: bool, published: bool) -> dict:
-    """The results.json a viewer may see. Hidden checks count in the score; a student sees them
-    once their visibility allows (Gradescope's semantics)."""
-    if staff:
-        return results
-    allowed = set(VISIBLE_TO_STUDENTS)
-    if after_due:
-        allowed.add("after_due_date")
-    if published:
-        allowed |= {"after_due_date", "after_published"}
-    shown = dict(results)
-    shown["tests"] = [t for t in results.get("tests", []) if t.get("visibility", "visible") in allowed]
-    hidden = len(results.get("tests", [])) - len(shown["tests"])
-    shown["hidden_tests"] = hidden
-    if hidden and not published:
-        # The total would reveal the hidden checks' outcome before grades are published.
-        shown["score"] = None
-    return shown
-
-
 def report_view_for(*, report: Report, membership, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     submission = report.submission
@@ -89,7 +68,7 @@ def report_view_for(*, report: Report, membership, now: datetime | None = None) 
     deadline = deadline_effective_for(student=submission.student, assignment=assignment)
     published = bool(assignment.grades_released_at and assignment.grades_released_at <= now)
     return results_for_viewer(
-        results=report.results,
+        report.results,
         staff=membership.is_staff,
         after_due=now > deadline.due_at,
         published=published,
