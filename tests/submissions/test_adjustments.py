@@ -373,3 +373,70 @@ def test_students_cannot_grant_correction_windows(hw1_with_solutions, student, o
             by=other_student,
             now=HW1_DUE,
         )
+
+
+# --- 10. one computation, many callers ----------------------------------------------------------
+
+
+def test_the_bulk_deadlines_are_the_same_computation(
+    course, hw1, student, other_student, instructor, ta
+):
+    from hub.submissions.deadlines import deadlines_effective_for
+
+    hw1.solution_release_at = HW1_DUE + timedelta(days=5)
+    hw1.save()
+    midterm = course.assignments.get(slug="midterm")
+    accommodation_register(
+        course=course,
+        student=student,
+        effective_on=date(2023, 9, 1),
+        extra_percent=25,
+        by=instructor,
+    )
+    extension_grant(
+        assignment=hw1,
+        student=other_student,
+        due_at=HW1_DUE + timedelta(days=1),
+        reason="x",
+        by=instructor,
+    )
+    correction_window_grant(
+        assignment=hw1,
+        student=student,
+        until=HW1_DUE + timedelta(days=2),
+        reason="y",
+        by=ta,
+        now=HW1_DUE,
+    )
+    bulk = deadlines_effective_for(assignments=[hw1, midterm], students=[student, other_student])
+    for s in (student, other_student):
+        for a in (hw1, midterm):
+            assert bulk[(s.pk, a.pk)] == deadline_effective_for(student=s, assignment=a)
+
+
+def test_the_staff_table_needs_the_same_queries_for_2_or_12_students(open_hw1_staff, ta):
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from ..factories import MembershipFactory, UserFactory
+
+    client = Client()
+    client.force_login(ta)
+    url = reverse("submissions:staff", args=[open_hw1_staff.course.slug, open_hw1_staff.slug])
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    few = count()
+    for i in range(10):
+        MembershipFactory(course=open_hw1_staff.course, user=UserFactory(username=f"extra{i}"))
+    assert count() == few
+
+
+@pytest.fixture
+def open_hw1_staff(hw1, student, other_student):
+    return hw1

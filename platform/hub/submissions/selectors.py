@@ -9,7 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from hub.courses.models import Assignment, Membership
 
-from .deadlines import EffectiveDeadline, deadline_effective_for
+from .deadlines import EffectiveDeadline, deadlines_effective_for
 from .models import Grade, GradeChange, RegradeRequest, Submission, SubmissionFile
 from .store import manifest_entries, manifest_text
 
@@ -119,11 +119,14 @@ class StudentDeadline:
 
 
 def deadlines_of_students(*, assignment: Assignment) -> list[StudentDeadline]:
-    """Each student's effective deadline on an assignment (the staff's view of who has what)."""
-    members = Membership.objects.filter(
-        course=assignment.course, role=Membership.Role.STUDENT
-    ).select_related("user")
-    return [
-        StudentDeadline(m.user, deadline_effective_for(student=m.user, assignment=assignment))
-        for m in members.order_by("user__username")
-    ]
+    """Each student's effective deadline on an assignment (the staff's view of who has what);
+    a fixed number of queries whatever the size of the class."""
+    members = list(
+        Membership.objects.filter(course=assignment.course, role=Membership.Role.STUDENT)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    deadlines = deadlines_effective_for(
+        assignments=[assignment], students=[m.user for m in members]
+    )
+    return [StudentDeadline(m.user, deadlines[(m.user.pk, assignment.pk)]) for m in members]
