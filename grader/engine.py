@@ -233,7 +233,7 @@ def _summary(report: Report, outcome: RunOutcome, extracted: Extracted, statuses
     lines = []
     if not outcome.sandboxed:
         lines.append(f"WARNING: {TRUSTED_WARNING}.")
-    lines.append(f"Score {report.score:g} / {report.max_score:g}.")
+    # No score line: a student's view hides some checks, and a total here would reveal them.
     for name, status in statuses.items():
         if not status.ok:
             lines.append(f"Task {name}: {status.status}: {status.message}")
