@@ -106,7 +106,9 @@ class TaskContext:
     def _write(self, name: str, suffix: str, data: bytes) -> Path:
         if not ARTIFACT_NAME.match(name):
             raise ArtifactError(f"artifact name {name!r}: letters, digits, _ and - only")
-        used = sum(p.stat().st_size for p in self.out_root.rglob("*") if p.is_file() and not p.is_symlink())
+        # Blocks actually allocated: a sparse file the student planted must not block the other
+        # tasks' artifacts (the harness leaves it out of the output by its apparent size).
+        used = sum(p.lstat().st_blocks * 512 for p in self.out_root.rglob("*") if p.is_file() and not p.is_symlink())
         if used + len(data) > self._output_bytes:
             raise ArtifactError(
                 f"{name}.{suffix}: {len(data)} bytes would exceed the {self._output_bytes} byte output cap"

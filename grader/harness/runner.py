@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import errno
 import io
 import json
 import os
@@ -245,30 +246,45 @@ def _classify(task: dict[str, Any], wait_status: int | None, timed_out: bool, re
 
 
 def _child(task: dict[str, Any], job: dict[str, Any], paths: Paths, write_fds: list[int]) -> None:
-    """In the forked child: run one task, report on the result pipe, never return."""
-    result: dict[str, Any]
+    """In the forked child: run one task, report on the result pipe, never return.
+
+    Whatever happens (even a MemoryError while reporting one), the child ends in os._exit:
+    an exception escaping it would run the harness's own loop a second time.
+    """
+    code = 0
     try:
         os.setsid()
         _wire_fds(write_fds)
-        memory = job.get("memory_bytes")
-        if memory:
-            resource.setrlimit(resource.RLIMIT_AS, (int(memory), int(memory)))
-        result = _run_in_child(task, job, paths)
-    except MemoryError:
-        traceback.print_exc()
-        result = {"status": "oom", "message": f"task {task['name']!r} ran out of memory (MemoryError)"}
-    except SystemExit as exc:
-        result = {"status": "crashed", "message": f"task {task['name']!r} called sys.exit({exc.code!r})"}
-    except BaseException as exc:  # noqa: BLE001 - the student's code may raise anything
-        traceback.print_exc()
-        text = f"{type(exc).__name__}: {exc}"
-        result = {"status": "crashed", "message": f"task {task['name']!r} raised {text[:600]}"}
-    try:
+        result = _guarded(task, job, paths)
         sys.stdout.flush()
         sys.stderr.flush()
         os.write(_RESULT_FD, json.dumps(result).encode())
+    except BaseException:  # noqa: BLE001 - nothing may escape a forked child
+        code = 70
     finally:
-        os._exit(0)
+        os._exit(code)
+
+
+def _guarded(task: dict[str, Any], job: dict[str, Any], paths: Paths) -> dict[str, Any]:
+    # Returning from the except blocks drops the traceback, and with it the frames that hold
+    # the memory a MemoryError was about, before the report is written.
+    name = task["name"]
+    try:
+        memory = job.get("memory_bytes")
+        if memory:
+            resource.setrlimit(resource.RLIMIT_AS, (int(memory), int(memory)))
+        return _run_in_child(task, job, paths)
+    except MemoryError:
+        return {"status": "oom", "message": f"task {name!r} ran out of memory (MemoryError)"}
+    except SystemExit as exc:
+        return {"status": "crashed", "message": f"task {name!r} called sys.exit({exc.code!r})"}
+    except BaseException as exc:  # noqa: BLE001 - the student's code may raise anything
+        text = f"{type(exc).__name__}: {exc}"[:600]
+        try:
+            traceback.print_exc()
+        except BaseException:  # noqa: BLE001 - a broken stderr must not hide the verdict
+            pass
+        return {"status": "crashed", "message": f"task {name!r} raised {text}"}
 
 
 def _wire_fds(write_fds: list[int]) -> None:
@@ -340,8 +356,8 @@ def emit_tar(out: Path, output_bytes: int, sink: Any) -> None:
                 continue
             total += size
             entries.append((path, rel))
-    (out / STATUS_DIR).mkdir(exist_ok=True)
-    (out / STATUS_DIR / "dropped.json").write_text(json.dumps(dropped))
+    _write_or_make_room(out / STATUS_DIR / "dropped.json", json.dumps(dropped + MADE_ROOM).encode())
+    entries = [(p, rel) for p, rel in entries if os.path.lexists(p)]  # making room may delete some
     entries.append((out / STATUS_DIR / "dropped.json", f"{STATUS_DIR}/dropped.json"))
     with tarfile.open(fileobj=sink, mode="w|", format=tarfile.PAX_FORMAT) as tar:
         for path, rel in entries:
@@ -363,9 +379,40 @@ def _receive_job(stream: Any, job_dir: Path, submission_dir: Path) -> None:
 
 
 def _write_status(path: Path, statuses: dict[str, dict[str, Any]]) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(statuses))
-    tmp.replace(path)
+    _write_or_make_room(path, json.dumps(statuses).encode())
+
+
+def _write_or_make_room(path: Path, data: bytes) -> None:
+    """Write a harness file into the output folder even when the student filled it.
+
+    /out is a size-capped tmpfs the student can fill with raw writes; the harness's own files
+    must still get out, so on ENOSPC the largest student files are deleted (and listed).
+    """
+    out = path.parent.parent
+    for _ in range(64):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT) or not _delete_largest(out):
+                raise
+
+
+def _delete_largest(out: Path) -> bool:
+    files = [p for p in out.rglob("*") if p.is_file() and not p.is_symlink() and STATUS_DIR not in p.parts]
+    if not files:
+        return False
+    largest = max(files, key=lambda p: p.lstat().st_blocks)
+    _log(f"the output folder is full: deleting {largest.relative_to(out)} to make room")
+    MADE_ROOM.append({"path": str(largest.relative_to(out)), "bytes": largest.lstat().st_size})
+    largest.unlink()
+    return True
+
+
+MADE_ROOM: list[dict[str, Any]] = []
 
 
 def _import_runtime() -> None:

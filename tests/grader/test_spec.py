@@ -25,7 +25,7 @@ def test_toy_spec_loads_with_limits_tasks_and_checks() -> None:
     assert spec.slug == "toy"
     assert [t.name for t in spec.tasks] == ["affine", "image", "stats"]
     assert spec.max_score == 5.0
-    assert spec.limits.memory_mb == 1536 and spec.limits.gpu is False
+    assert spec.limits.memory_mb == 1024 and spec.limits.gpu is False
     assert spec.task("affine").timeout_seconds == 4.0
 
 
