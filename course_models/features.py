@@ -10,6 +10,7 @@ numbers published in papers. Weights: ``weights/fmnist_features.safetensors``, t
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -97,3 +98,18 @@ def extract_features(images: Any, *, device: str | None = None, batch_size: int 
 def class_probabilities(images: Any, *, device: str | None = None, batch_size: int = 1000) -> torch.Tensor:
     """(N, 10) float64 softmax class probabilities, on the CPU."""
     return torch.softmax(_apply(images, "forward", device, batch_size), dim=1)
+
+
+_FEATURE_CACHE: dict[tuple[str, str], torch.Tensor] = {}
+
+
+def extract_features_cached(images: Any, *, device: str | None = None) -> torch.Tensor:
+    """``extract_features``, memoised on the images' bytes: the held-out set is scored against
+    every submission a worker grades. Keeps at most four sets."""
+    x = to_unit_images(images)
+    key = (hashlib.sha256(x.numpy().tobytes()).hexdigest(), str(device))
+    if key not in _FEATURE_CACHE:
+        if len(_FEATURE_CACHE) >= 4:
+            _FEATURE_CACHE.pop(next(iter(_FEATURE_CACHE)))
+        _FEATURE_CACHE[key] = extract_features(x, device=device)
+    return _FEATURE_CACHE[key]

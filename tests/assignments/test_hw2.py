@@ -1,0 +1,72 @@
+"""HW2 through the real grading engine: the reference gets full marks on every sandbox, each
+planted bug loses points exactly on the checks its BUG.toml names, the starter gets zero."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from grader import grade
+from grader.spec import load_spec
+from tests.grader.conftest import require_sandbox
+
+HW2 = Path(__file__).resolve().parents[2] / "assignments" / "hw2"
+BUGS = sorted(p.name for p in (HW2 / "bugs").iterdir() if (p / "BUG.toml").is_file())
+SEED = 20231016
+
+
+def _scores(report) -> dict[str, float]:
+    return {t.name: t.score / t.max_score if t.max_score else 1.0 for t in report.tests}
+
+
+def _explain(report) -> str:
+    return "\n".join(f"{t.name}: {t.score}/{t.max_score} {t.output[:300]}" for t in report.tests if t.score < t.max_score)
+
+
+def test_spec_declares_tasks_checks_and_the_leaderboard():
+    spec = load_spec(HW2)
+    assert spec.max_score == 100
+    raw = tomllib.loads((HW2 / "spec.toml").read_text())
+    assert raw["leaderboard"] == {"metric": "fid", "order": "asc"}
+    assert len(BUGS) >= 8
+    checks = {c.name for c in spec.checks}
+    for bug in BUGS:
+        fails = tomllib.loads((HW2 / "bugs" / bug / "BUG.toml").read_text())["fails"]
+        assert fails and set(fails) <= checks, bug
+
+
+@pytest.mark.parametrize("backend", [pytest.param("bwrap", marks=pytest.mark.bwrap), pytest.param("docker", marks=pytest.mark.docker)])
+def test_reference_gets_full_marks(backend):
+    require_sandbox(backend)
+    report = grade(HW2, HW2 / "reference", backend=backend, seed=SEED)
+    assert report.gradable, report.output
+    assert report.score == pytest.approx(100), _explain(report)
+    samples = next(t for t in report.tests if t.name == "samples")
+    assert 0 < samples.metrics["fid"] < 1000
+
+
+@pytest.mark.parametrize("bug", BUGS)
+def test_planted_bug_loses_points_only_on_its_checks(bug):
+    expected = set(tomllib.loads((HW2 / "bugs" / bug / "BUG.toml").read_text())["fails"])
+    report = grade(HW2, HW2 / "bugs" / bug, backend="trusted", seed=SEED + 1)
+    assert report.gradable, report.output
+    scores = _scores(report)
+    lost = {name for name, s in scores.items() if s < 1.0}
+    assert lost == expected, _explain(report)
+
+
+@pytest.mark.bwrap
+def test_a_planted_bug_is_caught_inside_bwrap_too():
+    require_sandbox("bwrap")
+    report = grade(HW2, HW2 / "bugs" / "ddim_swapped_sqrt", backend="bwrap", seed=SEED + 2)
+    lost = {name for name, s in _scores(report).items() if s < 1.0}
+    assert lost == {"ddim_step", "ddim_oracle", "samples"}, _explain(report)
+
+
+def test_starter_gets_zero_without_breaking_the_grader():
+    report = grade(HW2, HW2 / "starter", backend="trusted", seed=SEED + 3)
+    assert report.gradable, report.output
+    assert report.score == 0, _explain(report)
+    assert all("NotImplementedError" in t.output or t.score == 0 for t in report.tests)
