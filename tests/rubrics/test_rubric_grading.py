@@ -147,3 +147,31 @@ def test_students_and_other_courses_staff_cannot_grade(
     for user in (student, other_ta):
         with pytest.raises(PermissionDenied):
             rubric_item_toggle(item=items["q1_full"], submission=submission, by=user)
+
+
+def test_a_group_submission_is_graded_once_for_every_member(
+    course, student, other_student, instructor, ta, submit_pdf
+):
+    from hub.courses.models import Assignment
+    from hub.groups.services import group_create, group_member_add, group_set_create
+    from hub.rubrics.services import rubric_item_create
+
+    report = Assignment.objects.get(course=course, slug="paper-discussion-report")
+    group_set = group_set_create(course=course, kind="paper_discussion", min_size=1, max_size=3)
+    group = group_create(
+        group_set=group_set, name="Diffusion readers", by=instructor, join=False, as_staff=True
+    )
+    group_member_add(group=group, student=student, by=instructor)
+    group_member_add(group=group, student=other_student, by=instructor)
+    submission = submit_pdf(student, report)
+    assert submission.group_id == group.pk
+    question = rubric_question_create(
+        assignment=report, by=ta, title="Summary of the paper", max_points=20
+    )
+    item = rubric_item_create(question=question, by=ta, title="Clear and complete", points=18)
+    rubric_item_toggle(item=item, submission=submission, by=ta)
+    totals = {
+        g.student.username: g.total
+        for g in Grade.objects.filter(assignment=report).select_related("student")
+    }
+    assert totals == {"alice": Decimal(18), "bob": Decimal(18)}

@@ -208,3 +208,36 @@ def test_grading_page_queries_do_not_grow_with_the_number_of_submissions(
     for s in enroll(6, "b"):
         submit_pdf(s, hw1)
     assert count() == small
+
+
+def test_students_read_their_own_rubric_feedback_once_released(
+    client, course, instructor, ta, student, other_student, hw1, rubric, submit_pdf
+):
+    from hub.submissions.services import grade_release
+
+    _, _, items = rubric
+    mine = submit_pdf(student, hw1)
+    theirs = submit_pdf(other_student, hw1)
+    for sub, keys in (
+        (mine, ("q1_sign", "q1_full", "q2_ok")),
+        (theirs, ("q1_partial", "q2_missing")),
+    ):
+        for key in keys:
+            client.force_login(ta)
+            client.post(
+                reverse("rubrics:toggle", args=[course.slug, hw1.slug, sub.pk, items[key].pk])
+            )
+    url = reverse("rubrics:feedback", args=[course.slug, hw1.slug])
+    client.force_login(student)
+    assert "has not been released yet" in client.get(url).content.decode()
+    grade_release(assignment=hw1, by=instructor)
+    body = client.get(url).content.decode()
+    assert (
+        "Check the sign of the KL" in body
+        and "Well done" in body
+        and "<strong>13.000</strong>" in body
+    )
+    assert "Jensen step only" not in body  # applied to someone else, not shown here
+    client.force_login(other_student)
+    other = client.get(url).content.decode()
+    assert "Missing closed form" in other and "Check the sign of the KL" not in other

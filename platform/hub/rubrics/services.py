@@ -85,10 +85,25 @@ def rubric_item_create(
 
 
 def _sync_grade(*, submission: Submission, by, why: str) -> bool:
-    """Send the submission's rubric points to its grade once every question is graded."""
+    """Send the submission's rubric points to the grade once every question is graded.
+
+    A group's submission is graded once for the group: the groups app gives every member the
+    group's points (plus any member adjustment) through the same `grade_record_rubric`.
+    """
     state = grading_state_for(submission=submission)
     if not state.complete:
         return False
+    if submission.group_id is not None:
+        from hub.groups.services import group_grade_record
+
+        group_grade_record(
+            group=submission.group,
+            assignment=submission.assignment,
+            points=state.total,
+            by=by,
+            comment=why,
+        )
+        return True
     grade_record_rubric(
         student=submission.student,
         assignment=submission.assignment,
@@ -122,7 +137,7 @@ def rubric_item_update(
     item.save()
     applications = list(
         RubricApplication.objects.filter(item=item).select_related(
-            "submission__student", "submission__assignment__course"
+            "submission__student", "submission__assignment__course", "submission__group"
         )
     )
     if item.points != old_points:
@@ -146,7 +161,7 @@ def rubric_item_delete(*, item: RubricItem, by) -> None:
 
 
 def _gradable(submission: Submission) -> Submission:
-    submission = Submission.objects.select_related("assignment__course", "student").get(
+    submission = Submission.objects.select_related("assignment__course", "student", "group").get(
         pk=submission.pk
     )
     if not submission.is_active:

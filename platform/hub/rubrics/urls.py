@@ -25,4 +25,5 @@ urlpatterns = [
     path(
         f"{_a}/grading/<int:submission_id>/files/<int:file_id>/", views.submission_file, name="file"
     ),
+    path(f"{_a}/feedback/", views.feedback, name="feedback"),
 ]

@@ -14,10 +14,12 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from hub.submissions.access import (
+    access_assignment,
     access_assignment_as_staff,
     access_submission_by_id,
     access_submission_file,
 )
+from hub.submissions.selectors import grade_visible_to, submission_active_for
 from hub.submissions.store import blob_open
 
 from . import selectors, services
@@ -285,3 +287,28 @@ def submission_file(request, slug: str, assignment_slug: str, submission_id: int
         # Chromium refuses to show a PDF under a sandbox policy; everything else gets one.
         response["Content-Security-Policy"] = "sandbox"
     return response
+
+
+# --- what the student reads --------------------------------------------------------------------
+
+
+@require_GET
+def feedback(request, slug: str, assignment_slug: str):
+    """The student's rubric feedback (items applied, comments, scores) once the grade is released."""
+    assignment, membership = access_assignment(request.user, slug, assignment_slug)
+    if membership.is_staff:
+        return redirect("rubrics:queue", slug, assignment_slug)
+    grade = grade_visible_to(student=request.user, assignment=assignment)
+    submission = submission_active_for(student=request.user, assignment=assignment)
+    state = selectors.rubric_feedback_for(submission=submission) if grade and submission else None
+    return render(
+        request,
+        "rubrics/feedback.html",
+        {
+            "course": assignment.course,
+            "assignment": assignment,
+            "membership": membership,
+            "grade": grade,
+            "state": state,
+        },
+    )
