@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
+from hub.core.api import AuthTokenApi
 from hub.core.views import home
 
 api_patterns = [
@@ -12,7 +12,7 @@ api_patterns = [
     path("", include("hub.grading.api_urls")),
     path("", include("hub.gradebook.api_urls")),
     path("", include("hub.groups.api_urls")),
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", AuthTokenApi.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

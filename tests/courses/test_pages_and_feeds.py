@@ -2,11 +2,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.urls import reverse
-from icalendar import Calendar
-from rest_framework.test import APIClient
-
 from hub.courses.models import Membership
 from hub.courses.selectors import schedule_weeks, upcoming_deadlines
+from icalendar import Calendar
+from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +40,7 @@ def test_next_deadlines_are_the_open_ones_soonest_first(course, student):
 
 def test_non_members_cannot_see_the_schedule(client, course, outsider):
     url = reverse("courses:schedule", args=[course.slug])
-    assert client.get(url).status_code == 404  # anonymous: no hint that the course exists
+    assert client.get(url).status_code == 302  # anonymous: to the login page
     client.force_login(outsider)
     assert client.get(url).status_code == 404
 
@@ -145,3 +144,17 @@ def test_course_pages_render_times_in_the_course_zone(client, course, student):
     body = client.get(reverse("courses:schedule", args=[course.slug])).content.decode()
     assert "Mon 18 Dec 2023, 5:00 AM EST" in body  # the final report, 10:00 UTC
     assert "10:00 AM UTC" not in body
+
+
+def test_a_user_gets_and_revokes_their_api_token(course, student):
+    api = APIClient()
+    token = api.post("/api/auth/token/", {"username": "alice", "password": "pw-for-tests-1"}).json()["token"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api.get("/api/courses/").status_code == 200
+    assert api.delete("/api/auth/token/").status_code == 204
+    assert api.get("/api/courses/").status_code == 401
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, course):
+    response = client.get(reverse("courses:schedule", args=[course.slug]))
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")

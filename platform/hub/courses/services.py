@@ -108,7 +108,7 @@ def assignment_update_schedule(
     opens_at=None,
     solution_release_at=None,
     late_allowed: bool | None = None,
-) -> "Assignment":
+) -> Assignment:
     """The instructor moves an assignment's dates. Every student's effective deadline follows,
     since extensions and accommodations are computed from these at read time."""
     from .models import Membership

@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -6,7 +7,6 @@ from django.utils import timezone
 from .access import access_course, access_course_as_instructor
 from .ical import calendar_for
 from .models import Assignment, Membership
-from .services import ScheduleEditError, assignment_update_schedule
 from .selectors import (
     late_deadlines,
     schedule_weeks,
@@ -14,12 +14,14 @@ from .selectors import (
     student_overview,
     upcoming_deadlines,
 )
+from .services import ScheduleEditError, assignment_update_schedule
 
 
 def _today(course):
     return timezone.now().astimezone(course.zone).date()
 
 
+@login_required
 def schedule(request, slug: str):
     course, membership = access_course(request.user, slug)
     now = timezone.now()
@@ -35,6 +37,7 @@ def schedule(request, slug: str):
     return render(request, "courses/schedule.html", context)
 
 
+@login_required
 def dashboard(request, slug: str):
     """A student's deadlines (their own), submissions and released grades; staff's work queues."""
     course, membership = access_course(request.user, slug)
@@ -75,6 +78,7 @@ def _parse_local(text: str, zone):
     return naive.replace(tzinfo=zone)
 
 
+@login_required
 def deadlines(request, slug: str):
     """The instructor edits dates in place (htmx swaps one row at a time)."""
     course, membership = access_course_as_instructor(request.user, slug)
@@ -82,6 +86,7 @@ def deadlines(request, slug: str):
     return render(request, "courses/deadlines.html", {"course": course, "membership": membership, "rows": rows})
 
 
+@login_required
 def deadline_row(request, slug: str, assignment_slug: str):
     course, membership = access_course_as_instructor(request.user, slug)
     assignment = get_object_or_404(Assignment, course=course, slug=assignment_slug)

@@ -157,7 +157,6 @@ def best_available_backend() -> str:
     """docker where an engine answers and has the grader image, else bwrap; never unsandboxed."""
     try:
         import docker
-
         from grader.sandbox.docker import default_image
 
         client = docker.from_env(timeout=5)
@@ -193,7 +192,6 @@ def job_run(*, job: GradingJob) -> Report | None:
     """Grade a claimed job and record its report. Returns None when the job was not ours to
     finish (its lease had expired and another worker took it)."""
     from grader import grade
-
     from hub.submissions.services import submission_materialize
 
     attempt = job.attempts

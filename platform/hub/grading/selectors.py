@@ -9,11 +9,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from grader.report import results_for_viewer
-
 from hub.courses.access import access_course
 from hub.submissions.deadlines import deadline_effective_for
 
 from .models import GradingJob, Report
+
 
 def access_submission_in_course(user, course_slug: str, submission_id: int):
     """The submission if `user` may see it (its student or the course's staff, as the

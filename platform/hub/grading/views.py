@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -44,17 +45,20 @@ def _status_context(submission, membership):
     }
 
 
+@login_required
 def report_page(request, slug: str, submission_id: int):
     course, membership, submission = access_submission_in_course(request.user, slug, submission_id)
     return render(request, "grading/report.html", _status_context(submission, membership))
 
 
+@login_required
 def status_fragment(request, slug: str, submission_id: int):
     """The live part of the report page; htmx polls it while the job is pending."""
     course, membership, submission = access_submission_in_course(request.user, slug, submission_id)
     return render(request, "grading/_grading_status.html", _status_context(submission, membership))
 
 
+@login_required
 def artifact(request, slug: str, submission_id: int, report_id: int, name: str):
     course, membership, submission = access_submission_in_course(request.user, slug, submission_id)
     report = get_object_or_404(Report, pk=report_id, submission=submission)
@@ -70,6 +74,7 @@ def artifact(request, slug: str, submission_id: int, report_id: int, name: str):
     return FileResponse(open(path, "rb"), content_type="image/png")
 
 
+@login_required
 def reports_list(request, slug: str, assignment_slug: str):
     course, membership = access_course_as_staff(request.user, slug)
     assignment = get_object_or_404(Assignment, course=course, slug=assignment_slug)
@@ -106,6 +111,7 @@ def reports_list(request, slug: str, assignment_slug: str):
     })
 
 
+@login_required
 @require_POST
 def rerun(request, slug: str, submission_id: int):
     course, membership, submission = access_submission_in_course(request.user, slug, submission_id)
@@ -116,6 +122,7 @@ def rerun(request, slug: str, submission_id: int):
     return redirect("grading:report", slug, submission.pk)
 
 
+@login_required
 @require_POST
 def rerun_all(request, slug: str, assignment_slug: str):
     course, membership = access_course_as_staff(request.user, slug)
@@ -128,6 +135,7 @@ def rerun_all(request, slug: str, assignment_slug: str):
     return redirect("grading:reports", slug, assignment.slug)
 
 
+@login_required
 def leaderboard(request, slug: str, assignment_slug: str):
     from hub.courses.access import access_course
 

@@ -25,7 +25,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, assignment, path: Path, backend, json: bool, seed, device, **options):
         from grader import grade
-
         from hub.grading.jobs import InfrastructureError, best_available_backend
 
         folder = Path(assignment)
