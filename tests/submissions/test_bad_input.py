@@ -265,3 +265,28 @@ def test_strange_names_inside_archives_are_refused(post, store):
     assert_refused(
         post([("w.zip", make_zip({".hidden.py": py()}))]), store, code="bad_name", says="characters"
     )
+
+
+@pytest.mark.parametrize("name", ["model (1).py", "Réponses.pdf", "hw1_v2,final.py"])
+def test_ordinary_file_names_are_accepted(post, store, name):
+    data = PDF if name.endswith(".pdf") else py()
+    response = post([(name, data)])
+    assert response.status_code == 201, response.content
+    assert response.json()["files"][0]["name"] == name
+
+
+@pytest.mark.parametrize("name", ["-rf.py", "tab\there.py", "a\u202egnp.py"])
+def test_names_with_control_or_leading_dash_are_refused(open_hw1, student, store, name):
+    # Django's multipart parser already cleans some of these; the rule itself is the service's.
+    from hub.submissions.bundles import BundleRejected, Upload
+    from hub.submissions.services import submission_create
+
+    with pytest.raises(BundleRejected) as refused:
+        submission_create(
+            assignment=open_hw1,
+            student=student,
+            uploads=[Upload(name, py())],
+            sources_statement="x",
+        )
+    assert refused.value.code == "bad_name"
+    assert stored_blobs(store) == [] and not Submission.objects.exists()

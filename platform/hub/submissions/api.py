@@ -141,6 +141,9 @@ class SubmissionCreateApi(ServiceApi):
     parser_classes = [MultiPartParser, FormParser]
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "SubmissionCreateInput"
+
         files = serializers.ListField(
             child=serializers.FileField(allow_empty_file=True), allow_empty=True, required=False
         )
@@ -171,6 +174,9 @@ class SubmissionEmailedCreateApi(ServiceApi):
     parser_classes = [MultiPartParser, FormParser]
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "SubmissionEmailedCreateInput"
+
         student = serializers.CharField()
         emailed_at = serializers.DateTimeField()
         staff_note = serializers.CharField()
@@ -277,6 +283,9 @@ class ExtensionOutput(serializers.Serializer):
 
 class ExtensionGrantApi(ServiceApi):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ExtensionGrantInput"
+
         student = serializers.CharField()
         due_at = serializers.DateTimeField()
         reason = serializers.CharField()
@@ -311,6 +320,9 @@ class CorrectionWindowOutput(serializers.Serializer):
 
 class CorrectionWindowGrantApi(ServiceApi):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "CorrectionWindowGrantInput"
+
         student = serializers.CharField()
         until = serializers.DateTimeField()
         reason = serializers.CharField()
@@ -337,6 +349,9 @@ class CorrectionWindowGrantApi(ServiceApi):
 
 class AccommodationRegisterApi(ServiceApi):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AccommodationRegisterInput"
+
         student = serializers.CharField()
         effective_on = serializers.DateField()
         extra_percent = serializers.IntegerField(required=False, allow_null=True, min_value=1)
@@ -346,6 +361,9 @@ class AccommodationRegisterApi(ServiceApi):
         note = serializers.CharField(required=False, allow_blank=True, default="")
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AccommodationRegisterOutput"
+
         id = serializers.IntegerField()
         student = serializers.CharField(source="student.username")
         effective_on = serializers.DateField()
@@ -428,6 +446,9 @@ class RegradeOutput(serializers.Serializer):
 
 class RegradeRequestCreateApi(ServiceApi):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RegradeRequestCreateInput"
+
         reason = serializers.CharField(allow_blank=True)
         acknowledged_may_lower = serializers.BooleanField(
             default=False, help_text=services.REGRADE_WARNING + " Must be true."
@@ -456,6 +477,9 @@ class RegradeDecideApi(ServiceApi):
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RegradeDecideInput"
+
         rubric_points = serializers.DecimalField(max_digits=8, decimal_places=3)
         decision = serializers.CharField()
 

@@ -25,7 +25,8 @@ DEFAULT_SUFFIXES = (".py", ".ipynb", ".pdf")
 ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz")
 # Junk that archivers add on their own; skipped, not refused.
 _JUNK = re.compile(r"(^|/)(__MACOSX/|\.DS_Store$|Thumbs\.db$|\.ipynb_checkpoints/|__pycache__/)")
-_SAFE_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._ +-]{0,99}$")
+# Letters (any script), digits and a few safe marks; no leading dot or dash, no control characters.
+_SAFE_PART = re.compile(r"^[\w(][\w.,+() -]{0,99}$")
 _CHUNK = 64 * 1024
 
 
@@ -109,7 +110,7 @@ def clean_name(raw: str, *, where: str = "") -> str:
         if not _SAFE_PART.match(p):
             raise BundleRejected(
                 f"The name {shown!r}{ctx} has characters we do not accept: use letters, digits, "
-                "'.', '_', '-', '+' and spaces, not starting with a dot.",
+                "spaces and . _ - + , ( ), not starting with a dot or a dash.",
                 code="bad_name",
             )
     if len(parts) > 16:

@@ -78,6 +78,14 @@ class Submission(models.Model):
     def __str__(self) -> str:
         return f"Submission {self.pk} of {self.assignment} by {self.student}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse(
+            "submissions:receipt",
+            args=[self.assignment.course.slug, self.assignment.slug, self.pk],
+        )
+
     @property
     def submitted_at(self):
         """The instant the lateness was judged at."""

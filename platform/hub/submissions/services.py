@@ -282,8 +282,8 @@ def _grading_enqueue(submission: Submission) -> None:
 def submission_activate(*, submission: Submission, by, now: datetime | None = None) -> Submission:
     """Make an earlier submission the one that counts again; only its student, only before the deadline."""
     now = now or timezone.now()
-    if by.pk != submission.student_id:
-        raise PermissionDenied("Only the student chooses which of their submissions counts")
+    if by.pk != submission.student_id and not _in_group_of(by, submission):
+        raise PermissionDenied("Only the student (or their group) chooses which submission counts")
     assignment = submission.assignment
     deadline = deadline_effective_for(student=submission.student, assignment=assignment)
     if now > deadline.due_at:
@@ -301,6 +301,14 @@ def submission_activate(*, submission: Submission, by, now: datetime | None = No
     submission.save(update_fields=["is_active"])
     _grading_enqueue(submission)
     return submission
+
+
+def _in_group_of(user, submission: Submission) -> bool:
+    if submission.group_id is None:
+        return False
+    from hub.groups.models import GroupMembership
+
+    return GroupMembership.objects.filter(group_id=submission.group_id, student=user).exists()
 
 
 def submission_materialize(*, submission: Submission, dest: Path) -> list[Path]:
