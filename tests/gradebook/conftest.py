@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+
 from hub.courses.models import Assignment, Membership
 from hub.submissions.models import Submission
 from hub.submissions.services import grade_record_rubric

@@ -3,6 +3,7 @@
 import ckwrap
 import numpy as np
 import pytest
+
 from hub.gradebook.clusters import (
     ckmeans,
     clusters_assign,

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+
 from hub.courses.models import GradeComponent
 from hub.gradebook.selectors import CellStatus, gradebook_for
 from hub.submissions.models import Extension

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+
 from hub.gradebook.models import LetterCut, LetterCutChange
 from hub.gradebook.selectors import gradebook_for
 from hub.gradebook.services import (
