@@ -5,6 +5,7 @@ import zipfile
 from datetime import UTC, datetime
 
 import pytest
+
 from hub.courses.models import Assignment
 from hub.submissions.bundles import Upload
 

@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+
 from hub.submissions.models import Submission
 from hub.submissions.selectors import submission_active_for
 from hub.submissions.services import SubmissionRefused, submission_activate, submission_create

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+
 from hub.courses.models import Membership
 from hub.courses.selectors import deadlines_for
 from hub.submissions.deadlines import deadline_effective_for

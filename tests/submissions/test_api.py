@@ -7,9 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from rest_framework.test import APIClient
+
 from hub.submissions.models import CorrectionWindow, Extension, Submission
 from hub.submissions.services import grade_record_rubric, grade_release, submission_create
-from rest_framework.test import APIClient
 
 from .conftest import py, uploads
 

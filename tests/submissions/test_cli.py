@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from hub.submissions.models import Submission
 from rest_framework.authtoken.models import Token
+
+from hub.submissions.models import Submission
 
 from .conftest import PDF, make_zip, py, stored_blobs
 

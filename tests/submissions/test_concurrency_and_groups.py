@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.utils import timezone
+
 from hub.courses.ical import calendar_for
 from hub.courses.models import Assignment, Membership
 from hub.submissions.models import Submission

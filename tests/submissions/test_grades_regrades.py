@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+
 from hub.submissions.models import GradeChange, RegradeRequest
 from hub.submissions.selectors import grade_history, grade_visible_to, regrades_open
 from hub.submissions.services import (

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+
 from hub.courses.models import Assignment
 from hub.courses.policy import LATE_PENALTY, LATE_WINDOW
 from hub.submissions.deadlines import deadline_effective_for

@@ -11,8 +11,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
-from hub.submissions.models import Submission, SubmissionFile
 from rest_framework.test import APIClient
+
+from hub.submissions.models import Submission, SubmissionFile
 
 from .conftest import NOTEBOOK, PDF, leftover_temp_files, make_targz, make_zip, py, stored_blobs
 

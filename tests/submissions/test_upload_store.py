@@ -4,6 +4,7 @@ import hashlib
 from datetime import timedelta
 
 import pytest
+
 from hub.submissions.models import Submission, SubmissionFile
 from hub.submissions.selectors import submission_manifest, submissions_for
 from hub.submissions.services import submission_create, submission_materialize

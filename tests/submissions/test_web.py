@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+
 from hub.submissions.models import Extension, Submission
 from hub.submissions.services import grade_record_rubric, grade_release, submission_create
 
