@@ -260,3 +260,23 @@ def test_tie_tolerance_is_a_setting_of_the_cut(course, instructor, graded_class)
         course=course, by=instructor, k=2, method="manual", thresholds=["80.1"], letters=["B", "A"]
     )
     assert cut.accepted_warnings == []
+
+
+def test_lock_is_offered_only_for_what_is_saved(client, course, instructor, graded_class):
+    client.force_login(instructor)
+    url = reverse("gradebook:letters", args=[course.slug])
+    assert (
+        "Save these thresholds and letters to be able to lock them"
+        in client.get(url).content.decode()
+    )
+    letter_cut_save(
+        course=course,
+        by=instructor,
+        k=3,
+        method="manual",
+        thresholds=["71", "88"],
+        letters=["C", "B", "A"],
+    )
+    assert 'id="lock-button"' in client.get(url).content.decode()
+    proposal = client.get(url, {"k": 2, "method": "kmeans"}).content.decode()
+    assert 'id="lock-button"' not in proposal and "to be able to lock them" in proposal

@@ -103,6 +103,13 @@ def _letters_context(
         "letter_choices": selectors.LETTER_CHOICES,
         "history": selectors.letter_cut_history(cut=cut),
         "locked": bool(cut and cut.is_locked),
+        # Lock what is saved, and only while the page shows it (not an unsaved proposal).
+        "showing_saved": bool(
+            cut
+            and cut.thresholds
+            and [float(t) for t in cut.thresholds] == sorted(thresholds)
+            and list(cut.letters) == list(letters)
+        ),
         "students_without_total": sum(r.total is None for r in book.rows),
         "warnings": clusters.thresholds_check(
             totals=totals,
