@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-
 from hub.grading.models import GradingJob, Report
 
 from .conftest import submit
