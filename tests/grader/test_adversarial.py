@@ -162,7 +162,7 @@ def _host_addresses() -> list[str]:
 
 PROBE = """
 def affine(x, w, b):
-    import glob, json, os, socket
+    import glob, json, os, re, socket
     found = {}
     for host in HOSTS:
         try:
@@ -180,13 +180,14 @@ def affine(x, w, b):
             found["read " + path] = "READ " + open(path).read()
         except OSError as exc:
             found["read " + path] = "denied: " + str(exc)
-    environ = dict(os.environ)
+    environ = {"self": "\\n".join(f"{k}={v}" for k, v in os.environ.items())}
     for path in glob.glob("/proc/*/environ"):
         try:
             environ[path] = open(path, "rb").read().decode(errors="replace")
         except OSError:
             pass
-    found["environ"] = environ
+    found["env_keys"] = sorted(os.environ)
+    found["env_hits"] = sorted({m for text in environ.values() for m in re.findall("worker-secret-[0-9a-f]+", text)})
     found["tmp"] = sorted(os.listdir("/tmp"))
     for path in [HOST_DIR + "/escaped.txt", "/submission/escaped.py", "/job/code/tasks.py",
                  "/opt/grader/grader/harness/runner.py", "/usr/escaped", "/escaped", "/etc/escaped"]:
@@ -246,8 +247,8 @@ def test_escape_probe_is_contained(sandbox: str, probe: Callable[[bool], tuple[P
     # secrets: no /etc/shadow, no worker environment, no other submission
     assert found["read /etc/shadow"].startswith("denied")
     assert found[f"read {context['other']}"].startswith("denied")
-    assert context["secret"] not in json.dumps(found["environ"])
-    assert "PATH" in found["environ"]  # the probe did read an environment: its own, clean one
+    assert found["env_hits"] == [] and context["secret"] not in json.dumps(found)
+    assert "PATH" in found["env_keys"]  # the probe did read an environment: its own, clean one
     # writes: only /out and /tmp are writable
     assert not [k for k, v in found.items() if k.startswith("write ") and v == "WROTE"], found
     assert not (context["host_dir"] / "escaped.txt").exists()
