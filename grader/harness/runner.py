@@ -271,7 +271,10 @@ def _guarded(task: dict[str, Any], job: dict[str, Any], paths: Paths) -> dict[st
     name = task["name"]
     try:
         memory = job.get("memory_bytes")
-        if memory:
+        # Not on CUDA: the driver reserves far more address space than it uses, so RLIMIT_AS
+        # would break CUDA's initialisation. There the cgroup (docker) bounds host memory and
+        # the per-process fraction bounds GPU memory.
+        if memory and job.get("device", "cpu") == "cpu":
             resource.setrlimit(resource.RLIMIT_AS, (int(memory), int(memory)))
         return _run_in_child(task, job, paths)
     except MemoryError:
@@ -309,7 +312,7 @@ def _run_in_child(task: dict[str, Any], job: dict[str, Any], paths: Paths) -> di
 
     torch.set_num_threads(max(1, int(job.get("threads", 1))))
     device = job.get("device", "cpu")
-    fraction = job.get("gpu_memory_fraction")
+    fraction = job.get("gpu_memory_fraction") or os.environ.get("GRADER_GPU_MEMORY_FRACTION")
     if device == "cuda" and fraction:
         torch.cuda.set_per_process_memory_fraction(float(fraction))
     workdir = Path(os.environ.get("TMPDIR", "/tmp")) / f"task-{task['name']}"

@@ -53,6 +53,8 @@ class BwrapBackend:
     def run(self, request: SandboxRequest) -> RunOutcome:
         if not self.bwrap:
             raise SandboxUnavailable("bubblewrap (bwrap) is not installed")
+        if request.limits.gpu or request.device != "cpu":
+            raise SandboxUnavailable("the bwrap sandbox passes no GPU through: grade GPU work with docker")
         command = [self.bwrap, *self.arguments(request), "--", *harness_command(self.python)]
         outcome = RunOutcome(backend=self.name, sandboxed=True)
         limits = request.limits

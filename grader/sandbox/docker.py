@@ -97,7 +97,8 @@ def connect() -> Any:
     import docker
 
     try:
-        client = docker.from_env(timeout=60)
+        # mypy resolves "docker" to this module; at run time it is the Docker SDK.
+        client = docker.from_env(timeout=60)  # type: ignore[attr-defined]
         client.ping()
     except DockerException as exc:
         raise SandboxUnavailable(f"no Docker engine: {exc}") from None

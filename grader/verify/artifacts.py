@@ -87,9 +87,8 @@ def load_png(path: Path) -> Any:
                 if width * height > MAX_PNG_PIXELS:
                     raise ArtifactRejected(f"{path.parent.name}/{path.name} is {width}x{height}: too many pixels")
                 image.load()
-                if image.mode not in ("L", "RGB", "RGBA"):
-                    image = image.convert("RGB")
-                return np.asarray(image, dtype=np.uint8).copy()
+                pixels = image if image.mode in ("L", "RGB", "RGBA") else image.convert("RGB")
+                return np.asarray(pixels, dtype=np.uint8).copy()
     except ArtifactRejected:
         raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

@@ -6,7 +6,7 @@ import importlib.util
 import math
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +71,7 @@ def _run_one(check: CheckSpec, checks: ModuleType, spec: Spec, out_root: Path, s
 
 
 @contextmanager
-def _assignment_modules(folder: Path) -> Iterator[object]:
+def _assignment_modules(folder: Path) -> Iterator[Callable[[str], ModuleType]]:
     """Import the assignment's modules (checks, common) fresh, then forget them.
 
     Every assignment has its own ``common``; a worker grades many assignments in one process,

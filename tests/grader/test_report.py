@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from grader.report import Attachment, Report, TestResult
+import json
+
+from grader.report import Attachment, Report, TestResult, results_for_viewer
 
 
 def _report() -> Report:
@@ -50,3 +52,11 @@ def test_student_after_due_date_and_after_publication() -> None:
     assert [t["name"] for t in published["tests"]] == ["visible_one", "after_due", "after_pub"]
     assert published["score"] == 3.5  # the whole grade, hidden points included, once published
     assert all(t["name"] != "hidden_one" for t in published["tests"])
+
+
+def test_a_stored_results_json_is_filtered_the_same_way() -> None:
+    """The platform stores results.json and filters it per request, without the Report object."""
+    stored = json.loads(json.dumps(_report().to_results_json()))
+    for viewer in ({"staff": True}, {"after_due": True}, {"after_due": True, "published": True}, {}):
+        options = {"staff": False, "after_due": False, "published": False, **viewer}
+        assert results_for_viewer(stored, **options) == _report().for_viewer(**options)
