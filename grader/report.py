@@ -140,29 +140,6 @@ def results_for_viewer(results: dict[str, Any], *, staff: bool, after_due: bool,
     return results
 
 
-def results_for_viewer(results: dict[str, Any], *, staff: bool, after_due: bool, published: bool) -> dict[str, Any]:
-    """Filter a stored results.json for one viewer.
-
-    Staff see everything. Students see visible tests, after_due_date tests once the due date
-    has passed and after_published tests once grades are published; hidden tests never. Until
-    publication the student's score and max_score count only the tests shown, so hidden points
-    cannot be inferred; metrics and attached artifacts follow their test.
-    """
-    seen = copy.deepcopy(results)
-    if staff:
-        return seen
-    shown = {t["name"] for t in seen.get("tests", []) if _visible(t.get("visibility", "visible"), after_due, published)}
-    seen["tests"] = [t for t in seen.get("tests", []) if t["name"] in shown]
-    seen["metrics"] = {k: v for k, v in seen.get("metrics", {}).items() if k in shown}
-    seen["artifacts"] = [a for a in seen.get("artifacts", []) if a.get("check") in shown]
-    if not published:
-        seen["score"] = round(sum(t["score"] for t in seen["tests"]), 6)
-        seen["max_score"] = sum(t["max_score"] for t in seen["tests"])
-    # The harness's own diagnostics are for staff; the student's prints stay theirs.
-    seen["tasks"] = {n: {"status": s.get("status"), "message": s.get("message")} for n, s in seen.get("tasks", {}).items()}
-    return seen
-
-
 def _visible(visibility: str, after_due: bool, published: bool) -> bool:
     return (
         visibility == "visible"
