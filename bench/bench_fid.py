@@ -24,7 +24,7 @@ from course_models.metrics import frechet_distance, frechet_distance_from_featur
 
 
 def sqrtm_route(mu1, sigma1, mu2, sigma2) -> float:
-    covmean, _ = scipy.linalg.sqrtm(sigma1.dot(sigma2), disp=False)
+    covmean = scipy.linalg.sqrtm(sigma1.dot(sigma2))
     if not np.isfinite(covmean).all():
         offset = np.eye(sigma1.shape[0]) * 1e-6
         covmean = scipy.linalg.sqrtm((sigma1 + offset).dot(sigma2 + offset))

@@ -35,9 +35,9 @@ def _load_common() -> Any:
 
 common = _load_common()
 
-# Calibrated over 400 seeds of the reference (see CALIBRATION.md).
-ORACLE_DDPM_MEAN_TOL = 0.02
-ORACLE_DDPM_STD_TOL = 0.02
+# Calibrated on the reference: 400 seeds (oracle), 200 seeds (samples); see CALIBRATION.md.
+ORACLE_DDPM_MEAN_TOL = 0.0252
+ORACLE_DDPM_STD_TOL = 0.0217
 SAMPLES_FID_PASS = 546.0  # full marks at or below; zero at twice this value
 NEAR_COPY_RMS = 0.03  # RMS pixel distance in [0, 1] below which a sample is a near-copy
 NEAR_COPY_MAX_FRACTION = 0.02
@@ -441,7 +441,11 @@ def check_frechet(ctx: Any) -> CheckResult:
     parts: dict[str, tuple[bool, str]] = {}
     metrics: dict[str, float] = {}
     for key, (m1, s1, m2, s2) in cases.items():
-        expected = ref_metrics.frechet_distance(m1, s1, m2, s2)
+        if key == "fd_rank_deficient":
+            # From the features (nuclear norm): no rounding noise from the null space.
+            expected = ref_metrics.frechet_distance_from_features(inp["fd_c1"], inp["fd_c2"])
+        else:
+            expected = ref_metrics.frechet_distance(m1, s1, m2, s2)
         scale = float(torch.trace(s1) + torch.trace(s2))
         try:
             actual = float(_get(tensors, errors, key).reshape(-1)[0])

@@ -70,3 +70,31 @@ def test_starter_gets_zero_without_breaking_the_grader():
     assert report.gradable, report.output
     assert report.score == 0, _explain(report)
     assert all("NotImplementedError" in t.output or t.score == 0 for t in report.tests)
+
+
+SQRTM_FRECHET = '''
+
+def frechet_distance(mu1, sigma1, mu2, sigma2):
+    """The textbook route (pytorch-fid's): scipy.linalg.sqrtm, real part."""
+    import scipy.linalg
+
+    covmean = scipy.linalg.sqrtm(sigma1.dot(sigma2))
+    if not np.isfinite(covmean).all():
+        offset = np.eye(sigma1.shape[0]) * 1e-6
+        covmean = scipy.linalg.sqrtm((sigma1 + offset).dot(sigma2 + offset))
+    diff = mu1 - mu2
+    return float(diff.dot(diff) + np.trace(sigma1) + np.trace(sigma2) - 2 * np.trace(covmean.real))
+'''
+
+
+def test_a_valid_alternative_frechet_route_gets_full_marks(tmp_path):
+    """The check must accept the common scipy.linalg.sqrtm implementation, not only ours."""
+    import shutil
+
+    submission = tmp_path / "sqrtm"
+    shutil.copytree(HW2 / "reference", submission, ignore=shutil.ignore_patterns("__pycache__"))
+    metrics = submission / "metrics.py"
+    metrics.write_text(metrics.read_text() + SQRTM_FRECHET)
+    report = grade(HW2, submission, backend="trusted", seed=SEED + 4)
+    frechet = next(t for t in report.tests if t.name == "frechet")
+    assert frechet.score == frechet.max_score, frechet.output
