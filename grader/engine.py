@@ -87,6 +87,13 @@ def _grade_in(work: Path, spec: Spec, submission: Path, sandbox: Backend, seed: 
     t_verify = time.monotonic()
     out_root = work / "out"
     extracted = _collect(outcome, out_root, spec)
+    if not (out_root / STATUS_DIR / STATUS_FILE).is_file() and not (
+        outcome.timed_out or outcome.oom_killed or outcome.output_truncated
+    ):
+        # The harness writes its status before the first task starts: without one, it never
+        # ran the student's code (broken image, missing runtime), which is on our side.
+        return _infrastructure(f"the harness did not start (exit code {outcome.exit_code}): "
+                               f"{outcome.log[-2000:]}", sandbox.name, spec, outcome)
     statuses, task_records = _task_statuses(out_root, spec, outcome)
     try:
         verified = run_checks(spec, out_root=out_root, seed=seed, device=device, statuses=statuses,

@@ -370,15 +370,32 @@ def emit_tar(out: Path, output_bytes: int, sink: Any) -> None:
 
 
 def _receive_job(stream: Any, job_dir: Path, submission_dir: Path) -> None:
-    """Warm-pool mode: read ``<length>\\n<tar>`` with job/ and submission/ members."""
-    header = stream.readline(32)
-    length = int(header)
+    """Warm-pool mode: read ``<length>\\n<tar>`` with job/ and submission/ members.
+
+    Only plain files and folders with plain relative names are written (the image's Python may
+    predate tarfile's extraction filters).
+    """
+    length = int(stream.readline(32))
     payload = io.BytesIO(stream.read(length))
+    root = job_dir.parent
     with tarfile.open(fileobj=payload, mode="r:") as tar:
-        tar.extractall(Path(job_dir).parent, filter="data")
+        for member in tar:
+            parts = Path(member.name).parts
+            if Path(member.name).is_absolute() or ".." in parts or parts[:1] not in (("job",), ("submission",)):
+                raise ValueError(f"unexpected member in the job stream: {member.name!r}")
+            target = root.joinpath(*parts)
+            if member.isdir():
+                target.mkdir(parents=True, exist_ok=True)
+            elif member.isreg():
+                source = tar.extractfile(member)
+                assert source is not None
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(source.read())
     for folder in (job_dir, submission_dir):
-        for path in [folder, *folder.rglob("*")]:
+        folder.mkdir(parents=True, exist_ok=True)
+        for path in sorted(folder.rglob("*"), reverse=True):
             path.chmod(0o555 if path.is_dir() else 0o444)
+        folder.chmod(0o555)
 
 
 def _write_status(path: Path, statuses: dict[str, dict[str, Any]]) -> None:

@@ -95,3 +95,11 @@ def test_a_crashing_check_fails_only_itself(tmp_path: Path) -> None:
     assert scores(report.to_results_json())["affine_shape"] == 0.0
     assert report.score == 4.0 and report.gradable
     assert "ZeroDivisionError" in next(t.output for t in report.tests if t.name == "affine_shape")
+
+
+@pytest.mark.bwrap
+def test_a_harness_that_cannot_start_is_an_infrastructure_failure() -> None:
+    require_sandbox("bwrap")
+    report = grade(TOY, TOY / "reference", backend="bwrap", backend_options={"python": "/usr/bin/python3"})
+    assert report.gradable is False and report.failure_kind == "infrastructure"
+    assert "harness did not start" in report.output
