@@ -87,7 +87,7 @@ def _refusal(
     *, assignment: Assignment, deadline: dl.EffectiveDeadline, when: datetime
 ) -> SubmissionRefused:
     course = assignment.course
-    at = f"It is {_fmt(when, course)}." if when else ""
+    at = f"This submission counts as made {_fmt(when, course)}."
     if deadline.closes_at is not None and when > deadline.closes_at:
         return SubmissionRefused(
             f"{assignment.title}: the solutions were released {_fmt(deadline.closes_at, course)}; "
