@@ -11,6 +11,7 @@ Inception-v3, so they cannot be compared with the FIDs published in papers.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import Any
 
@@ -282,3 +283,44 @@ def bits_per_dim(nll_nats: Any, num_dims: int, *, levels: int = 256) -> Any:
     if num_dims <= 0:
         raise ValueError("num_dims must be positive")
     return (nll_nats / num_dims + math.log(levels)) / math.log(2)
+
+
+# ------------------------------------------------------------------------- copy detection
+
+_POOLED_CACHE: dict[str, torch.Tensor] = {}
+
+
+def _pooled_images(images: torch.Tensor) -> torch.Tensor:
+    """uint8 (N, 28, 28) -> float32 (N, 196): 2×2 average pooling of pixels in [0, 1]."""
+    x = images.reshape(-1, 1, 28, 28).float() / 255
+    return torch.nn.functional.avg_pool2d(x, 2).reshape(len(images), -1)
+
+
+def near_copies(
+    samples: torch.Tensor, data: torch.Tensor, *, rms: float, chunk: int = 20000
+) -> tuple[torch.Tensor, float]:
+    """Which samples lie within RMS pixel distance ``rms`` (pixels in [0, 1]) of some image of
+    ``data`` (both uint8 (N, 28, 28)), and the smallest 14×14-pooled RMS distance seen.
+
+    2×2 average pooling is a contraction, so the pooled distance never exceeds the full one: it
+    prunes candidates cheaply (the pooled data are cached across calls), and the survivors are
+    measured at full resolution."""
+    key = hashlib.sha256(data.contiguous().numpy().tobytes()).hexdigest()
+    if key not in _POOLED_CACHE:
+        if len(_POOLED_CACHE) >= 4:
+            _POOLED_CACHE.pop(next(iter(_POOLED_CACHE)))
+        _POOLED_CACHE[key] = _pooled_images(data)
+    pooled = _POOLED_CACHE[key]
+    a, a_full = _pooled_images(samples), samples.reshape(len(samples), -1).float() / 255
+    is_copy = torch.zeros(len(samples), dtype=torch.bool)
+    smallest = math.inf
+    for start in range(0, len(pooled), chunk):
+        b = pooled[start : start + chunk]
+        d2 = ((a * a).sum(1, keepdim=True) + (b * b).sum(1)[None] - 2 * a @ b.T).clamp_min(0) / b.shape[1]
+        smallest = min(smallest, float(d2.min().sqrt()))
+        rows, cols = (d2 < rms**2 * 1.01).nonzero(as_tuple=True)
+        if len(rows):
+            full = data[start + cols].reshape(len(cols), -1).float() / 255
+            dist = ((a_full[rows] - full) ** 2).mean(dim=1).sqrt()
+            is_copy[rows[dist < rms]] = True
+    return is_copy, smallest

@@ -352,34 +352,6 @@ def _held_out_images(ctx: Any) -> torch.Tensor:
     return images.reshape(-1, 28, 28).to(torch.uint8)
 
 
-def _pooled(images: torch.Tensor) -> torch.Tensor:
-    """uint8 (N, 28, 28) -> float (N, 196): 2×2 average pooling of pixels in [0, 1]."""
-    x = images.reshape(-1, 1, 28, 28).float() / 255
-    return torch.nn.functional.avg_pool2d(x, 2).reshape(len(images), -1)
-
-
-def _near_copy_count(samples: torch.Tensor, data: torch.Tensor, chunk: int = 20000) -> tuple[torch.Tensor, float]:
-    """Which samples lie within NEAR_COPY_RMS (RMS pixel distance, pixels in [0, 1]) of some
-    data image, and the smallest pooled distance seen.
-
-    Pooling is a contraction, so the 14×14 distance never exceeds the 28×28 one: it prunes the
-    candidates cheaply, and the survivors are measured at full resolution."""
-    a, a_full = _pooled(samples), samples.reshape(len(samples), -1).float() / 255
-    is_copy = torch.zeros(len(samples), dtype=torch.bool)
-    smallest = math.inf
-    for start in range(0, len(data), chunk):
-        block = data[start : start + chunk]
-        b = _pooled(block)
-        d2 = ((a * a).sum(1, keepdim=True) + (b * b).sum(1)[None] - 2 * a @ b.T).clamp_min(0) / 196
-        smallest = min(smallest, float(d2.min().sqrt()))
-        rows, cols = (d2 < NEAR_COPY_RMS**2 * 1.01).nonzero(as_tuple=True)
-        if len(rows):
-            full = block[cols].reshape(len(cols), -1).float() / 255
-            rms = ((a_full[rows] - full) ** 2).mean(dim=1).sqrt()
-            is_copy[rows[rms < NEAR_COPY_RMS]] = True
-    return is_copy, smallest
-
-
 def check_samples(ctx: Any) -> CheckResult:
     from course_models.data import load_fashion_mnist
     from course_models.features import extract_features, extract_features_cached
@@ -397,8 +369,8 @@ def check_samples(ctx: Any) -> CheckResult:
         pass
     held = _held_out_images(ctx)
     train = torch.from_numpy(np.array(load_fashion_mnist("train")[0]))
-    copy_train, min_train = _near_copy_count(images, train)
-    copy_held, min_held = _near_copy_count(images, held)
+    copy_train, min_train = ref_metrics.near_copies(images, train, rms=NEAR_COPY_RMS)
+    copy_held, min_held = ref_metrics.near_copies(images, held, rms=NEAR_COPY_RMS)
     copies = int((copy_train | copy_held).sum())
     metrics: dict[str, float] = {"near_copies": copies, "min_nn_rms_pooled": min(min_train, min_held)}
     if copies > NEAR_COPY_MAX_FRACTION * len(images):

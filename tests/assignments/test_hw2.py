@@ -98,3 +98,32 @@ def test_a_valid_alternative_frechet_route_gets_full_marks(tmp_path):
     report = grade(HW2, submission, backend="trusted", seed=SEED + 4)
     frechet = next(t for t in report.tests if t.name == "frechet")
     assert frechet.score == frechet.max_score, frechet.output
+
+
+COPYING_SAMPLER = '''
+
+
+@torch.no_grad()
+def ddim_sample(eps_model, x_T, betas, steps=50):
+    """Returns lightly perturbed training images instead of samples."""
+    import gzip
+
+    with gzip.open("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz") as f:
+        raw = f.read()
+    images = torch.frombuffer(bytearray(raw[16:]), dtype=torch.uint8).reshape(-1, 784)[: x_T.shape[0]]
+    x = images.float() / 127.5 - 1
+    return (x + 0.01 * torch.randn_like(x)).to(x_T.device)
+'''
+
+
+def test_samples_that_copy_the_training_data_fail_and_say_so(tmp_path):
+    import shutil
+
+    submission = tmp_path / "copier"
+    shutil.copytree(HW2 / "reference", submission, ignore=shutil.ignore_patterns("__pycache__"))
+    diffusion = submission / "diffusion.py"
+    diffusion.write_text(diffusion.read_text() + COPYING_SAMPLER)
+    report = grade(HW2, submission, backend="trusted", seed=SEED + 5)
+    samples = next(t for t in report.tests if t.name == "samples")
+    assert samples.score == 0
+    assert "copies or near-copies" in samples.output

@@ -274,3 +274,16 @@ def test_metrics_run_on_each_device(device):
     assert M.precision_recall(ta, tb) == M.precision_recall(a, b)
     probs = torch.softmax(torch.from_numpy(a[:, :10]), 1)
     assert M.inception_score(probs.to(device)) == pytest.approx(M.inception_score(probs.numpy()), rel=1e-9)
+
+
+def test_near_copies_finds_perturbed_copies_only():
+    from course_models.data import load_fashion_mnist
+
+    train = torch.from_numpy(np.array(load_fashion_mnist("train")[0][:3000]))
+    test = torch.from_numpy(np.array(load_fashion_mnist("test")[0][:50]))
+    noisy = (train[:20].float() + torch.randn(20, 28, 28, generator=torch.Generator().manual_seed(0)) * 3).clamp(0, 255)
+    samples = torch.cat([noisy.round().to(torch.uint8), test])
+    is_copy, smallest = M.near_copies(samples, train, rms=0.03)
+    assert is_copy[:20].all()
+    assert not is_copy[20:].any()
+    assert smallest < 0.03
