@@ -141,12 +141,13 @@ SESSION_COOKIE_HTTPONLY = True
 _celery_fs = VAR_DIR / "celery"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (_celery_fs / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_fs / "out"),
         "data_folder_out": str(_celery_fs / "out"),
         "processed_folder": str(_celery_fs / "processed"),
+        "control_folder": str(_celery_fs / "control"),
         "store_processed": False,
     }
 else:
