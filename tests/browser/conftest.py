@@ -25,6 +25,12 @@ PASSWORD = "pw-for-tests-1"  # the personas' password (tests/factories.py)
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
 
+def expect_timeout(ms: int) -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=ms)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -45,7 +51,8 @@ def fast_password_hashing(settings):
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)  # generous: the machine running the suite may be busy
+    expect_timeout(30_000)
     page = context.new_page()
     yield page
     context.close()
@@ -57,7 +64,7 @@ def phone(browser):
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
     )
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)
     page = context.new_page()
     yield page
     context.close()

@@ -53,6 +53,14 @@ def test_ta_applies_rubric_items_with_the_keyboard(
     screenshot(page, "rubric-grading-after")
     assert Grade.objects.get(student=student, assignment=hw1).rubric_points == Decimal(6)
 
+    # Without shortcuts: focus an item, press Enter; the focus stays on it after the swap.
+    full = page.get_by_role("button", name=re.compile("Correct derivation"))
+    full.focus()
+    page.keyboard.press("Enter")
+    expect(full).to_have_attribute("aria-pressed", "true")
+    expect(full).to_be_focused()
+    expect(page.locator("#rubric-score")).to_contain_text("Rubric: 12 / 15")  # 4 + 10, capped at 10
+
     # The same page on a phone: the PDF and the rubric stack, the items stay reachable.
     login(phone, ta)
     phone.goto(page.url)

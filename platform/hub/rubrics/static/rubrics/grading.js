@@ -54,6 +54,19 @@
 
   // The panel is replaced after each change (outerHTML: the old element is gone, so listen for
   // the new content's load event, which bubbles to the document): keep the current question.
-  document.addEventListener("htmx:load", mark);
+  // Keyboard users keep their place: the button they pressed gets the focus back.
+  var focusedItem = null;
+  document.addEventListener("htmx:beforeRequest", function () {
+    var active = document.activeElement;
+    focusedItem = active && active.dataset ? active.dataset.item || null : null;
+  });
+  document.addEventListener("htmx:load", function () {
+    mark();
+    if (focusedItem) {
+      var again = document.querySelector('#rubric-panel button.item[data-item="' + focusedItem + '"]');
+      if (again) again.focus({ preventScroll: true });
+      focusedItem = null;
+    }
+  });
   document.addEventListener("DOMContentLoaded", mark);
 })();
