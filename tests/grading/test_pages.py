@@ -167,3 +167,31 @@ def test_leaderboard_ranks_pseudonyms_and_the_instructor_can_hide_it(
     assert "hidden this leaderboard" in hidden and "bob-the-builder" not in hidden
     client.post(url, {"hidden": "0"})  # students cannot show it again
     assert "bob-the-builder" not in client.get(url).content.decode()
+
+
+def test_reports_list_and_report_page_queries_do_not_grow_with_the_class(client, course, toy, ta):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ..factories import MembershipFactory, UserFactory
+
+    def add_students(n, start):
+        for i in range(start, start + n):
+            user = UserFactory(username=f"s{i}")
+            MembershipFactory(course=course, user=user)
+            make_report(submit(toy, user))
+
+    client.force_login(ta)
+    url = reverse("grading:reports", args=[course.slug, toy.slug])
+    add_students(3, 0)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    add_students(9, 3)
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(url).content.decode()
+    assert body.count("<tr>") - 1 == 12
+    assert len(many) == len(few)
+    submission = toy.submissions.first()
+    with CaptureQueriesContext(connection) as page:
+        assert client.get(_report_url(course, submission)).status_code == 200
+    assert len(page) <= 20
