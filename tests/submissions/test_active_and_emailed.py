@@ -184,3 +184,11 @@ def test_no_receipt_email_when_nothing_was_stored(hw1, student, django_capture_o
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(SubmissionRefused):
         submit(hw1, student, HW1_DUE + timedelta(days=2))
     assert mail.outbox == []
+
+
+def test_an_upload_received_earlier_but_recorded_later_does_not_displace_the_latest(hw1, student):
+    # Two uploads a moment apart may take the lock in the other order.
+    later = submit(hw1, student, HW1_DUE - timedelta(seconds=1), "a = 2\n")
+    earlier = submit(hw1, student, HW1_DUE - timedelta(seconds=2), "a = 1\n")
+    later.refresh_from_db()
+    assert (later.is_active, earlier.is_active) == (True, False)

@@ -198,7 +198,8 @@ def submission_create(
                     is_correction=status == dl.CORRECTION,
                 ),
             )
-            _grading_enqueue(submission)
+            if submission.is_active:
+                _grading_enqueue(submission)
             email_on_commit(
                 to=student,
                 template="receipt",
@@ -245,21 +246,28 @@ def _lock_submitter(*, assignment: Assignment, student):
 
 
 def _deactivate(*, assignment: Assignment, student, group) -> None:
-    same = Q(student=student) | Q(group=group) if group is not None else Q(student=student)
-    Submission.objects.filter(same, assignment=assignment, is_active=True).update(is_active=False)
+    mine = Q(student=student) | Q(group=group) if group is not None else Q(student=student)
+    Submission.objects.filter(mine, assignment=assignment, is_active=True).update(is_active=False)
 
 
 def _submission_record(
     *, assignment, student, group, rows: list[SubmissionFile], size: int, fields: dict
 ) -> Submission:
-    _deactivate(assignment=assignment, student=student, group=group)
+    # The latest by receipt time counts. Two uploads received a moment apart can take the lock
+    # in the other order; the earlier one then must not displace the later one.
+    mine = Q(student=student) | Q(group=group) if group is not None else Q(student=student)
+    newer_exists = Submission.objects.filter(
+        mine, assignment=assignment, created_at__gt=fields["created_at"]
+    ).exists()
+    if not newer_exists:
+        _deactivate(assignment=assignment, student=student, group=group)
     submission = Submission(
         assignment=assignment,
         student=student,
         group=group,
         sha256=bundle_sha256(manifest_entries(rows)),
         size=size,
-        is_active=True,
+        is_active=not newer_exists,
         **fields,
     )
     submission.full_clean()
