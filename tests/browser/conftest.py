@@ -31,7 +31,9 @@ def expect_timeout(ms: int) -> None:
     expect.set_options(timeout=ms)
 
 
-@pytest.fixture(scope="session")
+# One Chromium per test module, not per session: Playwright's sync API keeps an event loop
+# running while it is started, and a module that starts its own Playwright must find none.
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
