@@ -130,13 +130,15 @@ def test_student_lists_everything_submitted(hw1, student, other_student):
     assert SubmissionFile.objects.filter(submission__student=student).count() == 3
 
 
-def test_a_failing_database_write_leaves_no_new_blob(hw1, student, store, monkeypatch):
+def test_a_failing_database_write_leaves_no_row_and_only_whole_blobs_that_are_swept(
+    hw1, student, store, monkeypatch
+):
     from hub.submissions import services
 
-    def boom(**kwargs):
+    def boom(submission):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "_grading_enqueue", lambda submission: boom())
+    monkeypatch.setattr(services, "_grading_enqueue", boom)
     with pytest.raises(RuntimeError):
         submission_create(
             assignment=hw1,
@@ -145,8 +147,29 @@ def test_a_failing_database_write_leaves_no_new_blob(hw1, student, store, monkey
             sources_statement="None",
             now=BEFORE_HW1,
         )
-    assert stored_blobs(store) == []
     assert not Submission.objects.exists()
+    blobs = stored_blobs(store)
+    assert [hashlib.sha256(b.read_bytes()).hexdigest() for b in blobs] == [
+        b.parent.name + b.name for b in blobs
+    ]
+    # A fresh orphan is kept (a concurrent upload may be about to record it), an old one goes.
+    assert services.store_orphans_sweep() == []
+    assert len(services.store_orphans_sweep(older_than=timedelta(0))) == 1
+    assert stored_blobs(store) == []
+
+
+def test_the_sweep_keeps_blobs_that_rows_refer_to(hw1, student, store):
+    from hub.submissions.services import store_orphans_sweep
+
+    submission_create(
+        assignment=hw1,
+        student=student,
+        uploads=uploads(("model.py", py())),
+        sources_statement="None",
+        now=BEFORE_HW1,
+    )
+    assert store_orphans_sweep(older_than=timedelta(0)) == []
+    assert len(stored_blobs(store)) == 1
 
 
 def test_bytes_and_their_directory_are_fsynced_before_the_row_exists(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -34,7 +34,7 @@ from .models import (
     Submission,
     SubmissionFile,
 )
-from .store import blob_delete, blob_open, blob_put, bundle_sha256, manifest_entries
+from .store import blob_delete, blob_open, blob_put, bundle_sha256, manifest_entries, store_root
 
 _POINTS = Decimal("0.001")
 
@@ -127,8 +127,9 @@ def submission_create(
     emailed when the site was unreachable — then `emailed_at` (when the email arrived) is the
     time the lateness is judged at, and `staff_note` says why.
     Raises `SubmissionRefused` / `BundleRejected` (both ValidationError) before storing anything.
-    The bytes are fsynced before the transaction that records them starts; if that transaction
-    fails, the blobs this call created are removed again.
+    The bytes are fsynced before the transaction that records them starts. If that transaction
+    fails, the (whole) blobs stay: another upload of the same bytes may be about to refer to
+    them; `store_orphans_sweep` removes old unreferenced ones.
     """
     now = now or timezone.now()
     by = by or student
@@ -162,61 +163,52 @@ def submission_create(
         max_upload_bytes=assignment.max_upload_bytes,
         required_files=list(assignment.required_files or []),
     )
-    created_blobs: list[str] = []
     rows = []
-    try:
-        for kind, items in (
-            (SubmissionFile.Kind.FILE, bundle.files),
-            (SubmissionFile.Kind.ARCHIVE, bundle.archives),
-        ):
-            for f in items:
-                sha, created = blob_put(f.data)
-                if created:
-                    created_blobs.append(sha)
-                rows.append(
-                    SubmissionFile(
-                        kind=kind, name=f.name, archive=f.archive, sha256=sha, size=len(f.data)
-                    )
+    for kind, items in (
+        (SubmissionFile.Kind.FILE, bundle.files),
+        (SubmissionFile.Kind.ARCHIVE, bundle.archives),
+    ):
+        for f in items:
+            sha, _created = blob_put(f.data)
+            rows.append(
+                SubmissionFile(
+                    kind=kind, name=f.name, archive=f.archive, sha256=sha, size=len(f.data)
                 )
-        with transaction.atomic():
-            group = _lock_submitter(assignment=assignment, student=student)
-            status = deadline.status_at(judged_at)
-            submission = _submission_record(
-                assignment=assignment,
-                student=student,
-                rows=rows,
-                size=bundle.uploaded_bytes,
-                group=group,
-                fields=dict(
-                    created_at=now,
-                    lateness=status,
-                    late_penalty=deadline.penalty_at(judged_at),
-                    sources_statement=statement,
-                    submitted_by=by,
-                    emailed_at=emailed_at,
-                    staff_note=staff_note.strip(),
-                    is_correction=status == dl.CORRECTION,
-                ),
             )
-            if submission.is_active:
-                _grading_enqueue(submission)
-            email_on_commit(
-                to=student,
-                template="receipt",
-                subject=f"[{course.code}] Receipt: {assignment.title}",
-                context={
-                    "submission": submission,
-                    "course": course,
-                    "assignment": assignment,
-                    "files": list(submission.files.all()),
-                    "deadline": deadline,
-                },
-            )
-    except BaseException:
-        for sha in created_blobs:
-            if not SubmissionFile.objects.filter(sha256=sha).exists():
-                blob_delete(sha)
-        raise
+    with transaction.atomic():
+        group = _lock_submitter(assignment=assignment, student=student)
+        status = deadline.status_at(judged_at)
+        submission = _submission_record(
+            assignment=assignment,
+            student=student,
+            rows=rows,
+            size=bundle.uploaded_bytes,
+            group=group,
+            fields=dict(
+                created_at=now,
+                lateness=status,
+                late_penalty=deadline.penalty_at(judged_at),
+                sources_statement=statement,
+                submitted_by=by,
+                emailed_at=emailed_at,
+                staff_note=staff_note.strip(),
+                is_correction=status == dl.CORRECTION,
+            ),
+        )
+        if submission.is_active:
+            _grading_enqueue(submission)
+        email_on_commit(
+            to=student,
+            template="receipt",
+            subject=f"[{course.code}] Receipt: {assignment.title}",
+            context={
+                "submission": submission,
+                "course": course,
+                "assignment": assignment,
+                "files": list(submission.files.all()),
+                "deadline": deadline,
+            },
+        )
     return submission
 
 
@@ -340,6 +332,30 @@ def submission_materialize(*, submission: Submission, dest: Path) -> list[Path]:
             raise OSError(f"the store's copy of {f.name} does not match its sha256")
         written.append(target)
     return written
+
+
+def store_orphans_sweep(
+    *, older_than: timedelta = timedelta(hours=1), now: datetime | None = None
+) -> list[str]:
+    """Remove blobs no SubmissionFile refers to, once they are older than `older_than`.
+
+    They are left by uploads whose database transaction failed after the bytes were written;
+    the age keeps a blob that a concurrent upload is about to record.
+    """
+    now = now or timezone.now()
+    objects = store_root() / "objects"
+    if not objects.exists():
+        return []
+    removed = []
+    for path in objects.glob("??/*"):
+        sha = path.parent.name + path.name
+        age = now.timestamp() - path.stat().st_mtime
+        if age < older_than.total_seconds():
+            continue
+        if not SubmissionFile.objects.filter(sha256=sha).exists():
+            blob_delete(sha)
+            removed.append(sha)
+    return removed
 
 
 def submission_copy_file(*, file: SubmissionFile, out) -> None:
