@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+
 from hub.courses.models import Assignment, Membership
 from hub.rubrics.services import rubric_item_create, rubric_question_create
 from hub.submissions.bundles import Upload

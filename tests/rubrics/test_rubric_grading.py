@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+
 from hub.rubrics.models import RubricApplication
 from hub.rubrics.selectors import grading_state_for
 from hub.rubrics.services import (
@@ -175,3 +176,26 @@ def test_a_group_submission_is_graded_once_for_every_member(
         for g in Grade.objects.filter(assignment=report).select_related("student")
     }
     assert totals == {"alice": Decimal(18), "bob": Decimal(18)}
+
+
+def test_changing_a_question_rescores_the_submissions_graded_on_it(
+    students, hw1, ta, rubric, submit_pdf
+):
+    from hub.rubrics.services import rubric_question_update
+
+    q1, _, items = rubric
+    graded = submit_pdf(students[0], hw1)
+    submit_pdf(students[1], hw1)  # submitted, not graded yet
+    for key in ("q1_full", "q2_ok"):
+        rubric_item_toggle(item=items[key], submission=graded, by=ta)
+    assert _grade(students[0], hw1).rubric_points == Decimal(15)
+    question, affected = rubric_question_update(
+        question=q1, by=ta, title="ELBO", max_points="8", scoring="positive"
+    )
+    assert affected == 1 and question.title == "ELBO"
+    assert _grade(students[0], hw1).rubric_points == Decimal(13)  # 10 capped at the new 8, + 5
+    assert _grade(students[1], hw1) is None  # not graded on the question: untouched
+    with pytest.raises(ValidationError):
+        rubric_question_update(
+            question=q1, by=ta, title="ELBO", max_points="99", scoring="positive"
+        )

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+
 from hub.rubrics.models import RubricApplication, RubricItem
 from hub.submissions.models import Grade
 
@@ -127,6 +128,18 @@ def test_editor_adds_questions_and_items(client, course, ta, hw1):
     )
     body = client.get(edit).content.decode()
     assert "Q1. Reparameterisation" in body and "Correct" in body and "<kbd>1</kbd>" in body
+    response = client.post(
+        reverse("rubrics:question_update", args=[course.slug, hw1.slug, question.pk]),
+        {"title": "Reparameterisation trick", "max_points": "7", "scoring": "negative"},
+        follow=True,
+    )
+    assert "Question 1 saved; 0 graded submissions rescored." in response.content.decode()
+    question.refresh_from_db()
+    assert (question.title, question.max_points, question.scoring) == (
+        "Reparameterisation trick",
+        7,
+        "negative",
+    )
     bad = client.post(
         reverse("rubrics:question_create", args=[course.slug, hw1.slug]),
         {"title": "Too much", "max_points": "500", "scoring": "positive"},

@@ -66,6 +66,56 @@ def rubric_question_create(
 
 
 @transaction.atomic
+def rubric_question_update(
+    *, question: RubricQuestion, by, title: str, max_points, scoring: str
+) -> tuple[RubricQuestion, int]:
+    """Change a question; every submission graded on it is rescored (its score is clamped to the
+    new maximum, and counts from full credit or from 0 as the scoring now says).
+
+    Returns the question and how many submissions were rescored.
+    """
+    question = (
+        RubricQuestion.objects.select_for_update()
+        .select_related("assignment__course")
+        .get(pk=question.pk)
+    )
+    assignment = question.assignment
+    _require_staff(assignment=assignment, user=by)
+    max_points = _decimal(max_points, "The question's points")
+    others = (
+        RubricQuestion.objects.filter(assignment=assignment)
+        .exclude(pk=question.pk)
+        .aggregate(s=Sum("max_points"))["s"]
+        or 0
+    )
+    if others + max_points > assignment.max_points:
+        raise ValidationError(
+            f"The questions would be worth {others + max_points} points; "
+            f"{assignment.title} is worth {assignment.max_points}."
+        )
+    changed = (max_points, scoring) != (question.max_points, question.scoring)
+    old = f"{question.max_points} points, {question.get_scoring_display().lower()}"
+    question.title, question.max_points, question.scoring = title.strip(), max_points, scoring
+    question.full_clean()
+    question.save()
+    submission_ids = set(
+        RubricApplication.objects.filter(item__question=question).values_list(
+            "submission_id", flat=True
+        )
+    ) | set(QuestionNote.objects.filter(question=question).values_list("submission_id", flat=True))
+    if changed:
+        why = (
+            f"Rubric question {question.number} changed from {old} to {question.max_points} points, "
+            f"{question.get_scoring_display().lower()}"
+        )
+        for submission in Submission.objects.filter(pk__in=submission_ids).select_related(
+            "student", "assignment__course", "group"
+        ):
+            _sync_grade(submission=submission, by=by, why=why)
+    return question, len(submission_ids)
+
+
+@transaction.atomic
 def rubric_item_create(
     *, question: RubricQuestion, by, title: str, points, comment: str = ""
 ) -> RubricItem:

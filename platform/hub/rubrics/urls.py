@@ -9,6 +9,9 @@ _a = "courses/<slug:slug>/assignments/<slug:assignment_slug>"
 urlpatterns = [
     path(f"{_a}/rubric/", views.rubric_edit, name="edit"),
     path(f"{_a}/rubric/questions/", views.question_create, name="question_create"),
+    path(
+        f"{_a}/rubric/questions/<int:question_id>/", views.question_update, name="question_update"
+    ),
     path(f"{_a}/rubric/questions/<int:question_id>/items/", views.item_create, name="item_create"),
     path(f"{_a}/rubric/items/<int:item_id>/", views.item_update, name="item_update"),
     path(f"{_a}/rubric/items/<int:item_id>/delete/", views.item_delete, name="item_delete"),

@@ -110,6 +110,28 @@ def question_create(request, slug: str, assignment_slug: str):
 
 
 @require_POST
+def question_update(request, slug: str, assignment_slug: str, question_id: int):
+    assignment, membership = access_assignment_as_staff(request.user, slug, assignment_slug)
+    question = _question(assignment, question_id)
+    try:
+        question, affected = services.rubric_question_update(
+            question=question,
+            by=request.user,
+            title=request.POST.get("title", ""),
+            max_points=request.POST.get("max_points", ""),
+            scoring=request.POST.get("scoring", question.scoring),
+        )
+    except ValidationError as exc:
+        return _editor_error(request, assignment, membership, exc)
+    return _back_to_editor(
+        request,
+        assignment,
+        f"Question {question.number} saved; {affected} graded submission{'s' if affected != 1 else ''} rescored.",
+        f"#question-{question.pk}",
+    )
+
+
+@require_POST
 def item_create(request, slug: str, assignment_slug: str, question_id: int):
     assignment, membership = access_assignment_as_staff(request.user, slug, assignment_slug)
     question = _question(assignment, question_id)
