@@ -75,7 +75,7 @@ def _grade_in(work: Path, spec: Spec, submission: Path, sandbox: Backend, seed: 
     job_dir = _stage_job(work / "job", spec, seed, device, gpu_memory_fraction)
     request = SandboxRequest(job_dir=job_dir, submission_dir=submission_dir, data_files=_data_files(spec),
                              limits=spec.limits, work_dir=work, device=device,
-                             gpu_memory_fraction=gpu_memory_fraction)
+                             gpu_memory_fraction=gpu_memory_fraction, hidden_dirs=_dataset_dirs())
     phase_times["run_started"] = _stamp(datetime.now(UTC))
     try:
         outcome = sandbox.run(request)
@@ -166,6 +166,12 @@ def _data_files(spec: Spec) -> dict[str, Path]:
         for name in TRAIN_FILES[value]:
             files[name] = data_dir() / name
     return files
+
+
+def _dataset_dirs() -> tuple[Path, ...]:
+    from course_models.data import data_dir
+
+    return (data_dir(),)
 
 
 def _collect(outcome: RunOutcome, out_root: Path, spec: Spec) -> Extracted:

@@ -42,6 +42,9 @@ class SandboxRequest:
     work_dir: Path  # a private, host-side scratch folder for this job
     device: str = "cpu"
     gpu_memory_fraction: float | None = None
+    # Host folders that must look empty in the sandbox even when a runtime folder bound into
+    # it contains them (the dataset folder holds the held-out test split, e.g. under /usr).
+    hidden_dirs: tuple[Path, ...] = ()
 
     @property
     def output_cap(self) -> int:

@@ -91,8 +91,13 @@ class BwrapBackend:
                 args += ["--ro-bind", folder, folder]
         if Path("/etc/ld.so.cache").exists():
             args += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
-        for runtime in runtime_dirs():
+        bound = runtime_dirs()
+        for runtime in bound:
             args += ["--ro-bind", runtime, runtime]
+        for hidden in request.hidden_dirs:
+            path = str(hidden.resolve())
+            if any(path == b or path.startswith(b.rstrip("/") + "/") for b in [*SYSTEM_DIRS, *bound]):
+                args += ["--size", "4096", "--tmpfs", path]  # an empty folder over the real one
         package = grader_package_dir()
         args += [
             "--ro-bind", str(package / "__init__.py"), f"{HARNESS_ROOT}/grader/__init__.py",

@@ -18,12 +18,14 @@ from pathlib import Path
 
 import pytest
 
+from course_models.data import data_dir
 from grader import grade
 
 from .conftest import TOY, outputs, require_sandbox, scores
 
 Make = Callable[..., Path]
 FULL_OTHERS = {"image_pattern": 1.0, "pixel_mean": 1.0}
+TEST_SPLIT = data_dir() / "t10k-images-idx3-ubyte.gz"
 
 
 def _grade(submission: Path, sandbox: str, **options: object) -> dict:
@@ -175,9 +177,9 @@ def affine(x, w, b):
         found["dns"] = "RESOLVED"
     except OSError as exc:
         found["dns"] = "blocked: " + str(exc)
-    for path in ["/etc/shadow", OTHER]:
+    for path in ["/etc/shadow", OTHER, TEST_SPLIT, "/data/t10k-images-idx3-ubyte.gz"]:
         try:
-            found["read " + path] = "READ " + open(path).read()
+            found["read " + path] = "READ " + repr(open(path, "rb").read(300))
         except OSError as exc:
             found["read " + path] = "denied: " + str(exc)
     environ = {"self": "\\n".join(f"{k}={v}" for k, v in os.environ.items())}
@@ -225,7 +227,7 @@ def probe(make_submission: Make, tmp_path_factory: pytest.TempPathFactory, liste
     def make(kill: bool) -> tuple[Path, dict]:
         code = PROBE.replace("HOSTS", repr(_host_addresses())).replace("PORT", str(port))
         code = code.replace("OTHER", repr(str(other))).replace("HOST_DIR", repr(str(host_dir)))
-        code = code.replace("KILL", repr(kill))
+        code = code.replace("KILL", repr(kill)).replace("TEST_SPLIT", repr(str(TEST_SPLIT)))
         return make_submission(code), {"secret": secret, "accepted": accepted, "host_dir": host_dir,
                                        "other": other}
 
@@ -247,6 +249,9 @@ def test_escape_probe_is_contained(sandbox: str, probe: Callable[[bool], tuple[P
     # secrets: no /etc/shadow, no worker environment, no other submission
     assert found["read /etc/shadow"].startswith("denied")
     assert found[f"read {context['other']}"].startswith("denied")
+    # held-out data: the test split is neither mounted nor visible where the host keeps it
+    assert found[f"read {TEST_SPLIT}"].startswith("denied"), found[f"read {TEST_SPLIT}"][:200]
+    assert found["read /data/t10k-images-idx3-ubyte.gz"].startswith("denied")
     assert found["env_hits"] == [] and context["secret"] not in json.dumps(found)
     assert "PATH" in found["env_keys"]  # the probe did read an environment: its own, clean one
     # writes: only /out and /tmp are writable
@@ -265,6 +270,7 @@ def test_escape_probe_does_detect_an_open_sandbox(probe: Callable[[bool], tuple[
     found = _probe_results(results)
     assert found["net 127.0.0.1"] == "CONNECTED" and context["accepted"]
     assert context["secret"] in found[f"read {context['other']}"]
+    assert found[f"read {TEST_SPLIT}"].startswith("READ")
 
 
 def test_orphans_are_killed_before_the_next_task(sandbox: str, make_submission: Make) -> None:
