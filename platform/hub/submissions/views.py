@@ -21,7 +21,7 @@ from . import access, selectors, services
 from .api import file_response
 from .bundles import uploads_from_files
 from .deadlines import deadline_effective_for
-from .models import Accommodation, SubmissionFile
+from .models import Accommodation, Lateness, SubmissionFile
 
 TEXT_PREVIEW_BYTES = 200_000
 
@@ -120,6 +120,7 @@ def _assignment_context(request, assignment, membership) -> dict:
         "assignment": assignment,
         "deadline": deadline,
         "status_now": deadline.status_at(now),
+        "status_now_label": Lateness(deadline.status_at(now)).label,
         "now": now,
         "submissions": list(selectors.submissions_for(student=student, assignment=assignment)),
         "grade": grade,
@@ -302,6 +303,7 @@ def _staff_context(request, assignment, membership, **forms_) -> dict:
         "course": course,
         "membership": membership,
         "assignment": assignment,
+        "late_hours": f"{assignment.effective_late_window.total_seconds() / 3600:g}",
         "rows": rows,
         "regrades": list(selectors.regrades_open(assignment=assignment)),
         "extension_form": forms_.get("extension_form") or _with_student(ExtensionForm, course),
