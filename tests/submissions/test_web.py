@@ -40,6 +40,7 @@ def test_the_page_has_a_drop_zone_a_progress_bar_and_htmx(open_hw1, student):
     assert 'id="dropzone"' in html and "<progress" in html and "htmx:xhr:progress" in html
     assert 'hx-encoding="multipart/form-data"' in html and "hub/htmx.min.js" in html
     assert "Public sources you used" in html
+    assert ">On time</strong>" in html  # what a submission right now would be
 
 
 def test_form_upload_without_javascript_redirects_to_the_receipt(open_hw1, student, store):
