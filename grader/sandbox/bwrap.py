@@ -11,6 +11,7 @@ rlimits (RLIMIT_AS per process; RLIMIT_NPROC without a cgroup), set before bwrap
 
 from __future__ import annotations
 
+import os
 import resource
 import shutil
 import sys
@@ -60,6 +61,10 @@ class BwrapBackend:
         limits = request.limits
         cgroup = JobCgroup.create(limits.memory_mb << 20, limits.pids, limits.cpus) if self.cgroups else None
         if cgroup is None:
+            if os.getuid() == 0:
+                # RLIMIT_NPROC does not bind processes whose real uid is 0: without a cgroup
+                # nothing would stop a fork bomb, so refuse rather than run unbounded.
+                raise SandboxUnavailable("bwrap as root needs a writable cgroup (memory, pids) to bound the job")
             outcome.notes.append("bwrap: no cgroup could be made: memory and processes bounded by rlimits only")
         try:
             run_process(command, env=minimal_env(), request=request, outcome=outcome,

@@ -103,3 +103,28 @@ def test_a_harness_that_cannot_start_is_an_infrastructure_failure() -> None:
     report = grade(TOY, TOY / "reference", backend="bwrap", backend_options={"python": "/usr/bin/python3"})
     assert report.gradable is False and report.failure_kind == "infrastructure"
     assert "harness did not start" in report.output
+
+
+def test_finished_tasks_keep_their_points_when_the_run_spends_its_budget(
+    sandbox: str, tmp_path: Path, make_submission
+) -> None:
+    """wall_seconds bounds the whole RUN; the harness stops in time to hand back what is done."""
+    shutil.copytree(TOY, tmp_path / "toy")
+    spec = tmp_path / "toy" / "spec.toml"
+    spec.write_text(spec.read_text().replace("wall_seconds = 30", "wall_seconds = 9"))
+    submission = make_submission("""
+        def checkerboard(n):
+            import time
+            time.sleep(60)
+
+        def pixel_mean(images):
+            import time
+            time.sleep(60)
+    """)
+    report = grade(tmp_path / "toy", submission, backend=sandbox)
+    results = report.to_results_json()
+    assert scores(results) == {"affine_values": 2.0, "affine_shape": 1.0, "image_pattern": 0.0, "pixel_mean": 0.0}
+    assert results["tasks"]["image"]["status"] == "timeout"
+    assert results["tasks"]["stats"]["status"] in ("timeout", "not_run")
+    assert "time budget" in results["output"]
+    assert results["resources"]["wall_s"] < 9 + 5
