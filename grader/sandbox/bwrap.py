@@ -100,9 +100,9 @@ class BwrapBackend:
         for runtime in bound:
             args += ["--ro-bind", runtime, runtime]
         for hidden in request.hidden_dirs:
-            path = str(hidden.resolve())
-            if any(path == b or path.startswith(b.rstrip("/") + "/") for b in [*SYSTEM_DIRS, *bound]):
-                args += ["--size", "4096", "--tmpfs", path]  # an empty folder over the real one
+            target = str(hidden.resolve())
+            if any(target == b or target.startswith(b.rstrip("/") + "/") for b in [*SYSTEM_DIRS, *bound]):
+                args += ["--size", "4096", "--tmpfs", target]  # an empty folder over the real one
         package = grader_package_dir()
         args += [
             "--ro-bind", str(package / "__init__.py"), f"{HARNESS_ROOT}/grader/__init__.py",
