@@ -187,6 +187,8 @@ def affine(x, w, b):
             environ[path] = open(path, "rb").read().decode(errors="replace")
         except OSError:
             pass
+    status = dict(line.split(":\t", 1) for line in open("/proc/self/status").read().splitlines() if ":\t" in line)
+    found["status"] = {k: status.get(k, "").strip() for k in ("Uid", "CapEff", "CapBnd", "NoNewPrivs")}
     found["env_keys"] = sorted(os.environ)
     found["env_hits"] = sorted({m for text in environ.values() for m in re.findall("worker-secret-[0-9a-f]+", text)})
     found["tmp"] = sorted(os.listdir("/tmp"))
@@ -253,6 +255,9 @@ def test_escape_probe_is_contained(sandbox: str, probe: Callable[[bool], tuple[P
     assert found["read /data/t10k-images-idx3-ubyte.gz"].startswith("denied")
     assert found["env_hits"] == [] and context["secret"] not in json.dumps(found)
     assert "PATH" in found["env_keys"]  # the probe did read an environment: its own, clean one
+    # privileges: not root, no capabilities, no way to gain any
+    assert found["status"]["Uid"].split()[0] != "0"
+    assert int(found["status"]["CapEff"], 16) == 0 and found["status"]["NoNewPrivs"] == "1", found["status"]
     # writes: only /out and /tmp are writable
     assert not [k for k, v in found.items() if k.startswith("write ") and v == "WROTE"], found
     assert not (context["host_dir"] / "escaped.txt").exists()
