@@ -6,10 +6,11 @@ import io
 import re
 
 import pytest
+from playwright.sync_api import expect
+
 from hub.courses.models import Assignment, Membership
 from hub.gradebook.models import LetterCut
 from hub.submissions.services import grade_record_rubric
-from playwright.sync_api import expect
 
 from ..factories import MembershipFactory, UserFactory
 
@@ -34,7 +35,7 @@ def graded_class(course, ta):
 
 
 def test_instructor_moves_a_threshold_locks_the_letters_and_downloads_the_csv(
-    page, live_server, login, screenshot, course, instructor, graded_class
+    page, phone, live_server, login, screenshot, course, instructor, graded_class
 ):
     login(page, instructor)
     page.get_by_role("navigation", name="Course").get_by_role("link", name="Gradebook").click()
@@ -84,3 +85,12 @@ def test_instructor_moves_a_threshold_locks_the_letters_and_downloads_the_csv(
     assert letters["stud00"] == "A" and letters["stud03"] == "B" and letters["stud07"] == "C"
     assert letters["stud11"] == "D"
     assert LetterCut.objects.get(course=course).is_locked
+
+    # On a phone: the locked decision and the gradebook are readable (the table scrolls sideways).
+    login(phone, instructor)
+    phone.goto(page.url)
+    expect(phone.locator("#lock-state")).to_be_visible()
+    screenshot(phone, "letters-locked-phone")
+    phone.goto(f"{live_server.url}/courses/{course.slug}/gradebook/")
+    expect(phone.get_by_role("link", name="Download CSV for Canvas")).to_be_visible()
+    screenshot(phone, "gradebook-phone")

@@ -4,8 +4,9 @@ import re
 from decimal import Decimal
 
 import pytest
-from hub.submissions.models import Grade
 from playwright.sync_api import expect
+
+from hub.submissions.models import Grade
 
 from ..rubrics.conftest import PDF  # noqa: F401  (the answer sheet the student uploads)
 

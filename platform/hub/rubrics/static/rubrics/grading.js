@@ -60,6 +60,10 @@
     var active = document.activeElement;
     focusedItem = active && active.dataset ? active.dataset.item || null : null;
   });
+  // htmx "settles" a swap by putting back, a moment later, the attributes of elements that keep
+  // their id; the question fieldsets carry no id for that reason, and the marking runs again
+  // once the swap has settled.
+  document.addEventListener("htmx:afterSettle", mark);
   document.addEventListener("htmx:load", function () {
     mark();
     if (focusedItem) {
