@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+
 from hub.courses.models import Assignment, Membership
 
 PNG_1X1 = bytes.fromhex(
@@ -92,7 +93,7 @@ def report_make(*, submission, artifacts_root: Path):
         "score": 7.0,
         "max_score": 10.0,
         "tests": [{"name": "shapes", "score": 7, "max_score": 10, "status": "passed", "visibility": "visible"}],
-        "artifacts": [{"name": "samples.png", "path": "samples.png"}],
+        "artifacts": [{"name": "samples.png", "path": "samples.png", "check": "shapes"}],
     }
     report = Report.objects.create(
         job=job, submission=submission, score=7.0, max_score=10.0, results=results, artifacts_dir=str(folder)

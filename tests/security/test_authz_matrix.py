@@ -123,6 +123,8 @@ MATRIX = [
     row("rubrics:grade",                   "GET", LOGIN, DENY,   DENY,  HIDE,    OK,   HIDE,    OK),
     row("rubrics:toggle",                  "POST", LOGIN, DENY,  DENY,  HIDE,    PASS, HIDE,    PASS),
     row("rubrics:note",                    "POST", LOGIN, DENY,  DENY,  HIDE,    PASS, HIDE,    PASS),
+    # A student's own rubric feedback; staff are sent on to the grading queue.
+    row("rubrics:feedback",                "GET", LOGIN, OK,     OK,    HIDE,    OK,   HIDE,    OK),
     row("rubrics:file",                    "GET", LOGIN, DENY,   DENY,  HIDE,    OK,   HIDE,    OK),
     # Code similarity between submissions: staff only (a_id: `student`'s, b_id: `other_student`'s).
     row("similarity:report",               "GET", LOGIN, DENY,   DENY,  HIDE,    OK,   HIDE,    OK),
@@ -132,6 +134,8 @@ MATRIX = [
     row("api-schema",                      "GET", OK,    OK,     OK,    OK,      OK,   OK,      OK),
     row("api-docs",                        "GET", OK,    OK,     OK,    OK,      OK,   OK,      OK),
     row("api-token",                       "POST", BAD,  OK,     OK,    OK,      OK,   OK,      OK),
+    # DELETE revokes the caller's own token.
+    row("api-token",                       "DELETE", LOGIN, OK,  OK,    OK,      OK,   OK,      OK),
     row("api-courses",                     "GET", LOGIN, OK,     OK,    OK,      OK,   OK,      OK),
     row("api-course",                      "GET", LOGIN, OK,     OK,    HIDE,    OK,   HIDE,    OK),
     row("api-schedule",                    "GET", LOGIN, OK,     OK,    HIDE,    OK,   HIDE,    OK),
@@ -154,6 +158,8 @@ MATRIX = [
     row("api-grades-release",              "POST", LOGIN, DENY,  DENY,  HIDE,    DENY, HIDE,    PASS),
     row("api-regrade-request",             "POST", LOGIN, PASS,  PASS,  HIDE,    DENY, HIDE,    DENY),
     row("api-regrade-decide",              "POST", LOGIN, DENY,  DENY,  HIDE,    PASS, HIDE,    PASS),
+    row("api-gradebook",                   "GET", LOGIN, DENY,   DENY,  HIDE,    OK,   HIDE,    OK),
+    row("api-gradebook-letters",           "GET", LOGIN, DENY,   DENY,  HIDE,    DENY, HIDE,    OK),
     row("api-group-sets",                  "GET", LOGIN, OK,     OK,    HIDE,    OK,   HIDE,    OK),
     row("api-group-set",                   "GET", LOGIN, OK,     OK,    HIDE,    OK,   HIDE,    OK),
     row("api-group-create",                "POST", LOGIN, PASS,  PASS,  HIDE,    PASS, HIDE,    PASS),
@@ -180,7 +186,7 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
 }
 # The pages of these apps answer 404 to anonymous: hub.courses.access.access_course raises
 # Http404 before anyone is asked to log in (the submissions app's @login_required does it right).
-PAGES_WITHOUT_LOGIN_REQUIRED = ("courses", "grading", "gradebook", "groups", "rubrics", "similarity")
+PAGES_WITHOUT_LOGIN_REQUIRED = ("gradebook", "rubrics", "similarity")
 KNOWN_GAPS.update({
     (r.key, "anonymous"): "this page answers 404 to anonymous instead of sending them to log in"
     for r in MATRIX
@@ -253,7 +259,7 @@ def request_as(client: Client, world, persona: str, endpoint: Endpoint, matrix_r
         client.force_login(user)
     url = url_for(world, endpoint, matrix_row)
     data = {field_name: world.params[key] for field_name, key in matrix_row.body.items()}
-    if endpoint.key == "api-token" and user is not None:
+    if endpoint.key == "api-token" and matrix_row.method == "POST" and user is not None:
         data = {"username": user.username, "password": "pw-for-tests-1"}
     return client.generic(matrix_row.method, url, data=_encode(data), content_type="application/x-www-form-urlencoded")
 

@@ -13,8 +13,9 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from hub.submissions.models import Submission, SubmissionFile
 from rest_framework.test import APIClient
+
+from hub.submissions.models import Submission, SubmissionFile
 
 from ..factories import AssignmentFactory
 
