@@ -67,7 +67,7 @@ def check_first(ctx):
 FIRST_LINE_STUDENT = "import time\nFIRST_LINE = time.time()  # the first line of student code\n"
 
 
-def run_once(backend: Backend) -> float:
+def run_once(backend: Backend) -> tuple[float, dict[str, float]]:
     """Wall time of one backend.run of the toy reference (the job is staged beforehand)."""
     spec = load_spec(TOY)
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
@@ -81,11 +81,27 @@ def run_once(backend: Backend) -> float:
         elapsed = time.perf_counter() - t0
         if outcome.exit_code != 0 or outcome.tar_path is None or outcome.tar_path.stat().st_size < 1024:
             raise RuntimeError(f"{backend.name} run failed: {outcome.log[-500:]}")
-        return elapsed
+        return elapsed, outcome.timings
 
 
 def median(measure: Callable[[], float], repeat: int) -> float:
     return statistics.median(measure() for _ in range(repeat))
+
+
+def _available(name: str) -> bool:
+    from grader.sandbox import SandboxUnavailable
+
+    try:
+        if name == "docker":
+            from grader.sandbox.docker import connect, default_image, ensure_image
+
+            ensure_image(connect(), default_image())
+        elif not shutil.which("bwrap"):
+            raise SandboxUnavailable("bwrap is not installed")
+    except SandboxUnavailable as exc:
+        print(f"{name}: unavailable: {exc}")
+        return False
+    return True
 
 
 def first_line_latency(assignment: Path, submission: Path, backend: str | Backend) -> float:
@@ -104,16 +120,23 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; median of {args.repeat} runs")
 
     print("\n== whole RUN phase of the toy reference (3 tasks, torch imported once)")
-    baseline = median(lambda: run_once(get_backend("trusted")), args.repeat)
-    print(f"direct harness (trusted, baseline) {baseline:6.2f} s   1.00x")
-    for name in ("bwrap", "docker"):
-        try:
-            seconds = median(lambda name=name: run_once(get_backend(name)), args.repeat)
-        except Exception as exc:  # noqa: BLE001 - a missing sandbox is reported, not fatal
-            print(f"{name:34} unavailable: {exc}")
-            continue
-        print(f"{name + ' sandbox':34} {seconds:6.2f} s   {seconds / baseline:.2f}x  "
-              f"(+{seconds - baseline:.2f} s overhead)")
+    # Interleaved, one of each per round, so a change in the machine's load hits all alike.
+    names = ["trusted"] + [n for n in ("bwrap", "docker") if _available(n)]
+    walls: dict[str, list[float]] = {n: [] for n in names}
+    parts: dict[str, list[dict[str, float]]] = {n: [] for n in names}
+    for _ in range(args.repeat):
+        for name in names:
+            wall, timings = run_once(get_backend(name))
+            walls[name].append(wall)
+            parts[name].append(timings)
+    baseline = statistics.median(walls["trusted"])
+    print(f"{'direct harness (trusted, baseline)':36} {baseline:6.2f} s   1.00x")
+    for name in names[1:]:
+        seconds = statistics.median(walls[name])
+        start = statistics.median(t.get("start_s", 0.0) for t in parts[name])
+        stop = statistics.median(t.get("stop_s", 0.0) for t in parts[name])
+        print(f"{name + ' sandbox':36} {seconds:6.2f} s   {seconds / baseline:.2f}x  "
+              f"(overhead {seconds - baseline:+.2f} s; start {start:.2f} s, stop {stop:.2f} s)")
 
     print("\n== dequeue -> first line of student code")
     with tempfile.TemporaryDirectory(prefix="bench-first-") as tmp:
@@ -125,13 +148,11 @@ def main() -> None:
         (assignment / "checks.py").write_text(FIRST_LINE_CHECKS)
         (submission / "probe.py").write_text(FIRST_LINE_STUDENT)
         direct = median(lambda: first_line_latency(assignment, submission, "trusted"), args.repeat)
-        print(f"direct harness (trusted, baseline) {direct:6.3f} s   1.00x")
-        try:
-            cold = median(lambda: first_line_latency(assignment, submission, "docker"), args.repeat)
-        except Exception as exc:  # noqa: BLE001
-            print(f"docker unavailable: {exc}")
+        print(f"{'direct harness (trusted, baseline)':36} {direct:6.3f} s   1.00x")
+        if not _available("docker"):
             return
-        print(f"docker, cold container             {cold:6.3f} s   {cold / direct:.2f}x")
+        cold = median(lambda: first_line_latency(assignment, submission, "docker"), args.repeat)
+        print(f"{'docker, cold container':36} {cold:6.3f} s   {cold / direct:.2f}x")
         from grader.sandbox.pool import WarmPool
 
         with WarmPool(limits=load_spec(assignment).limits, size=1) as pool:
@@ -141,7 +162,7 @@ def main() -> None:
                 return first_line_latency(assignment, submission, pool)
 
             warm = median(warm_once, args.repeat)
-        print(f"docker, warm pool                  {warm:6.3f} s   {warm / direct:.2f}x   "
+        print(f"{'docker, warm pool':36} {warm:6.3f} s   {warm / direct:.2f}x   "
               f"(cold/warm {cold / warm:.1f}x; target <= 0.3 s)")
 
 
