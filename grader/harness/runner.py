@@ -283,6 +283,8 @@ def _guarded(task: dict[str, Any], job: dict[str, Any], paths: Paths) -> dict[st
         return {"status": "crashed", "message": f"task {name!r} called sys.exit({exc.code!r})"}
     except BaseException as exc:  # noqa: BLE001 - the student's code may raise anything
         text = f"{type(exc).__name__}: {exc}"[:600]
+        if type(exc).__name__ == "OutOfMemoryError":  # torch.cuda.OutOfMemoryError: its GPU share
+            return {"status": "oom", "message": f"task {name!r} ran out of GPU memory: {text}"}
         try:
             traceback.print_exc()
         except BaseException:  # noqa: BLE001 - a broken stderr must not hide the verdict
