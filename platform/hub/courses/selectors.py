@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from hub.submissions.deadlines import EffectiveDeadline, deadline_effective_for
+from hub.submissions.deadlines import (
+    EffectiveDeadline,
+    deadline_effective_for,
+    deadlines_effective_for,
+)
 
 from .models import Assignment, Course, Membership, Session
 
@@ -27,9 +31,11 @@ class Deadline:
 
 def deadlines_for(*, course: Course, membership: Membership) -> list[Deadline]:
     """Every assignment with the deadline that applies to this member (their own, for a student)."""
-    assignments = Assignment.objects.filter(course=course).select_related("course", "component")
-    student = membership.user if membership.role == Membership.Role.STUDENT else None
-    return [Deadline(a, deadline_effective_for(student=student, assignment=a)) for a in assignments]
+    assignments = list(Assignment.objects.filter(course=course).select_related("course", "component"))
+    if membership.role != Membership.Role.STUDENT:
+        return [Deadline(a, deadline_effective_for(student=None, assignment=a)) for a in assignments]
+    own = deadlines_effective_for(assignments=assignments, students=[membership.user_id])
+    return [Deadline(a, own[(membership.user_id, a.pk)]) for a in assignments]
 
 
 def upcoming_deadlines(*, course: Course, membership: Membership, now: datetime, limit: int = 3) -> list[Deadline]:
@@ -94,9 +100,10 @@ def student_overview(*, course: Course, student, now: datetime) -> list[StudentR
         g.assignment_id: g
         for g in Grade.objects.filter(assignment__course=course, student=student, released_at__lte=now)
     }
+    own = deadlines_effective_for(assignments=assignments, students=[student])
     rows = []
     for a in assignments:
-        d = deadline_effective_for(student=student, assignment=a)
+        d = own[(student.pk, a.pk)]
         submission = active.get(a.pk)
         rows.append(StudentRow(
             assignment=a,
