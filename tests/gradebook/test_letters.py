@@ -280,3 +280,30 @@ def test_lock_is_offered_only_for_what_is_saved(client, course, instructor, grad
     assert 'id="lock-button"' in client.get(url).content.decode()
     proposal = client.get(url, {"k": 2, "method": "kmeans"}).content.decode()
     assert 'id="lock-button"' not in proposal and "to be able to lock them" in proposal
+
+
+def test_locked_letters_stay_when_a_total_changes_and_the_change_is_shown(
+    client, course, instructor, graded_class, grade, assignments
+):
+    letter_cut_save(
+        course=course,
+        by=instructor,
+        k=3,
+        method="manual",
+        thresholds=["71", "88"],
+        letters=["C", "B", "A"],
+    )
+    letter_cut_lock(course=course, by=instructor)
+    # A regrade lifts s003 (84) to 90 on every assignment: above the A threshold now.
+    for a in assignments.values():
+        grade(graded_class[3], a, 90)
+    row = next(r for r in gradebook_for(course=course).rows if r.student == graded_class[3])
+    assert row.total == Decimal("90.00") and row.letter == "B" and row.changed_since_lock
+    client.force_login(instructor)
+    page = client.get(reverse("gradebook:letters", args=[course.slug])).content.decode()
+    assert (
+        "1 total changed since the letters were locked" in page
+        and "s003: 84.00 → 90.00, letter B" in page
+    )
+    csv_text = client.get(reverse("gradebook:canvas_csv", args=[course.slug])).content.decode()
+    assert next(line for line in csv_text.splitlines() if ",s003," in line).endswith(",90,B")

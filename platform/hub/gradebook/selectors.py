@@ -51,7 +51,9 @@ CELL_TEXT = {"awaiting": "submitted", "missing": "missing", "upcoming": "—"}
 def points_text(value: Decimal) -> str:
     """90 for 90.000, 83.50 for 83.5: whole numbers bare, others to the hundredth."""
     rounded = _round(value)
-    return str(rounded.to_integral_value()) if rounded == rounded.to_integral_value() else str(rounded)
+    return (
+        str(rounded.to_integral_value()) if rounded == rounded.to_integral_value() else str(rounded)
+    )
 
 
 @dataclass
@@ -108,6 +110,9 @@ class Row:
     missing: int
     letter: str = ""
     cluster: int | None = None
+    # Locked letters: the total recorded at lock time, when today's total differs from it.
+    locked_total: Decimal | None = None
+    changed_since_lock: bool = False
 
     @property
     def groups(self) -> list[tuple[ComponentScore, list[Cell]]]:
@@ -284,6 +289,8 @@ def gradebook_for(*, course: Course, now: datetime | None = None) -> Gradebook:
     )
     if cut is not None and cut.thresholds and cut.letters:
         letters_apply(book=book, thresholds=cut.threshold_values, letters=cut.letters)
+        if cut.is_locked:
+            letters_from_lock(book=book, locked=cut.locked_letters)
     return book
 
 
@@ -315,6 +322,22 @@ def letters_apply(*, book: Gradebook, thresholds: list[Decimal], letters: list[s
     for row, cluster in zip(rows, assigned, strict=True):
         row.cluster = cluster
         row.letter = letters[cluster] if cluster < len(letters) else ""
+
+
+def letters_from_lock(*, book: Gradebook, locked: list[dict]) -> None:
+    """Once locked, a student's letter is the one recorded at lock time, whatever happened to
+    the totals since (a regrade); rows whose total changed say so, for the instructor to unlock
+    and decide again. A student without a recorded letter keeps the computed one."""
+    recorded = {entry["student_id"]: entry for entry in locked}
+    for row in book.rows:
+        entry = recorded.get(row.student.id)
+        if entry is None:
+            continue
+        row.letter = entry["letter"]
+        row.locked_total = Decimal(entry["total"]) if entry["total"] is not None else None
+        row.changed_since_lock = row.locked_total != row.total
+
+    book.changed_since_lock = [r for r in book.rows if r.changed_since_lock]
 
 
 def default_letters(k: int) -> list[str]:
