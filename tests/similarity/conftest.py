@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+
 from hub.courses.models import Assignment, Membership
 from hub.submissions.bundles import Upload
 from hub.submissions.services import submission_create

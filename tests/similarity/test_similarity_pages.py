@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+
 from hub.similarity.models import SimilarityRun
 from hub.similarity.services import similarity_run_create
 
