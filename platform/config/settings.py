@@ -122,6 +122,8 @@ GRADER_WORK_DIR = Path(env.str("GRADER_WORK_DIR", default=str(VAR_DIR / "grading
 ASSIGNMENTS_DIR = Path(env.str("ASSIGNMENTS_DIR", default=str(ROOT_DIR / "assignments")))
 SANDBOX_BACKEND = env.str("SANDBOX_BACKEND", default="auto")  # auto | docker | bwrap
 GRADER_DEVICE = env.str("GRADER_DEVICE", default="cpu")
+# Containers kept warm per worker and assignment (docker only): torch imported before dequeue.
+GRADER_WARM_POOL = env.int("GRADER_WARM_POOL", default=0)
 # Share of the GPU one grading job may allocate (a per-process memory fraction).
 GRADER_GPU_MEMORY_FRACTION = env.float("GRADER_GPU_MEMORY_FRACTION", default=0.5)
 

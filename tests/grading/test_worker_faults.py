@@ -69,3 +69,24 @@ def test_flushed_broker_messages_are_sent_again_by_the_sweeper(toy, student, oth
             timeout=240, what="both jobs to finish",
         )
     assert Report.objects.filter(submission__in=[mine, theirs]).count() == 2
+
+
+@pytest.mark.docker
+def test_a_docker_worker_with_a_warm_pool_grades(toy, student, settings):
+    import shutil
+
+    import docker
+
+    try:
+        docker.from_env(timeout=5).images.get("grader-cpu:latest")
+    except Exception:
+        if shutil.os.environ.get("CI"):
+            raise
+        pytest.skip("needs the Docker engine and the grader image")
+    submission = submit(toy, student)
+    with celery_worker("warm", SANDBOX_BACKEND="docker", GRADER_WARM_POOL="1"):
+        wait_for(lambda: _job(submission).status == Status.DONE, timeout=240, what="the job to finish")
+    report = Report.objects.get(submission=submission)
+    assert report.score == report.max_score
+    assert report.results["backend"] == "docker"
+    assert "dequeue_to_warm_s" in report.results["phases"]

@@ -153,6 +153,28 @@ def _backend() -> str:
     return best_available_backend()
 
 
+_warm_pools: dict = {}
+
+
+def _sandbox_for(assignment_dir: Path):
+    """The backend's name, or, on a docker worker with GRADER_WARM_POOL > 0, this worker's warm
+    pool for the assignment's limits (containers with torch imported, one job each)."""
+    name = _backend()
+    size = int(getattr(settings, "GRADER_WARM_POOL", 0))
+    if name != "docker" or size <= 0:
+        return name
+    from grader.engine import _data_files
+    from grader.sandbox.pool import WarmPool
+    from grader.spec import load_spec
+
+    spec = load_spec(assignment_dir)
+    pool = _warm_pools.get(spec.limits)
+    if pool is None:
+        pool = _warm_pools[spec.limits] = WarmPool(limits=spec.limits, size=size, data_files=_data_files(spec))
+    pool.fill(wait=False)
+    return pool
+
+
 def best_available_backend() -> str:
     """docker where an engine answers and has the grader image, else bwrap; never unsandboxed."""
     try:
@@ -208,7 +230,7 @@ def job_run(*, job: GradingJob) -> Report | None:
             report = grade(
                 assignment_dir,
                 submission_dir,
-                backend=_backend(),
+                backend=_sandbox_for(assignment_dir),
                 seed=job.seed,
                 device=getattr(settings, "GRADER_DEVICE", "cpu"),
                 phases={"queued": job.queued_at.isoformat()},
