@@ -38,10 +38,9 @@ def _one(seed: int) -> dict[str, float]:
     for p in (str(ROOT), str(HERE), str(HERE / "reference")):
         if p not in sys.path:
             sys.path.insert(0, p)
+    from course_models.data import data_dir
     from grader.harness.context import TaskContext
     from grader.verify.context import CheckContext, TaskStatus
-
-    from course_models.data import data_dir
 
     def load(name: str):
         spec = importlib.util.spec_from_file_location(f"hw1_calib_{name}", HERE / f"{name}.py")

@@ -181,15 +181,14 @@ def check_made_connectivity(ctx) -> CheckResult:
     if (paths[~allowed] != 0).any():
         raise CheckFailed("the masks allow a connection that the order forbids")
     present = (paths[allowed] > 0).to(F64)
-    fraction = float(present.mean())
     missing = int((present == 0).sum())
-    metrics = {"allowed_connections_present": fraction}
     if missing:
         i, j = (int(v) for v in ((paths == 0) & allowed).nonzero()[0])
-        msg = f"{missing} of {int(allowed.sum())} allowed connections are missing, e.g. input {j} -> output {i}"
-        if fraction < 0.5:
-            raise CheckFailed(msg)
-        return CheckResult(score=0.0, output=msg, metrics=metrics)
+        raise CheckFailed(
+            f"the masks are causal but too strict: {missing} of {int(allowed.sum())} allowed connections "
+            f"are missing, e.g. input {j} -> output {i}"
+        )
+    metrics = {"allowed_connections_present": float(present.mean())}
     return CheckResult(score=1.0, output="every allowed input -> output connection exists", metrics=metrics)
 
 

@@ -17,7 +17,8 @@ def _perturb(module, seed, scale=0.3):
 def _jacobian_logdets(layer, x):
     out = []
     for xi in x:
-        j = torch.autograd.functional.jacobian(lambda v: layer(v.view(1, *xi.shape))[0].view(-1), xi.reshape(-1))
+        shape = xi.shape
+        j = torch.autograd.functional.jacobian(lambda v, shape=shape: layer(v.view(1, *shape))[0].view(-1), xi.reshape(-1))
         out.append(torch.linalg.slogdet(j)[1])
     return torch.stack(out)
 

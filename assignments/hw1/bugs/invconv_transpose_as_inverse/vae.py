@@ -27,7 +27,7 @@ LOG_2PI = math.log(2 * math.pi)
 def mlp(sizes: Sequence[int]) -> nn.Sequential:
     """``Linear(s0, s1), ReLU, Linear(s1, s2), …, Linear(s_{n-1}, s_n)`` (no final activation)."""
     layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
         layers.append(nn.Linear(a, b))
         if i < len(sizes) - 2:
             layers.append(nn.ReLU())

@@ -63,7 +63,7 @@ def made_masks(
     for size in hidden_sizes:
         previous_min = int(degrees[-1].min()) if d > 1 else 1
         degrees.append(hidden_degrees(size, d, min(previous_min, max(d - 1, 1)), generator))
-    masks = [(later[:, None] >= earlier[None, :]).float() for earlier, later in zip(degrees[:-1], degrees[1:])]
+    masks = [(later[:, None] >= earlier[None, :]).float() for earlier, later in zip(degrees[:-1], degrees[1:], strict=False)]
     masks.append((degrees[0][:, None] > degrees[-1][None, :]).float())
     return masks
 
@@ -114,7 +114,7 @@ class MADE(nn.Module):
         sizes = [in_features, *self.hidden_sizes, in_features]
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            self.layers = nn.ModuleList(MaskedLinear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+            self.layers = nn.ModuleList(MaskedLinear(a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=False))
         if order is None:
             order = torch.arange(in_features)
         self.register_buffer("order", torch.as_tensor(order, dtype=torch.long).clone())
@@ -127,7 +127,7 @@ class MADE(nn.Module):
             raise ValueError(f"order must be a permutation of range({self.in_features})")
         self.order.copy_(order)
         generator = self._generator if self.random_degrees else None
-        for layer, mask in zip(self.layers, made_masks(order, self.hidden_sizes, generator)):
+        for layer, mask in zip(self.layers, made_masks(order, self.hidden_sizes, generator), strict=False):
             layer.set_mask(mask)
 
     def resample(self) -> None:
