@@ -9,13 +9,14 @@ and the letter cut, one query each, joined in Python.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
 from hub.courses.models import Assignment, Course, GradeComponent, Membership
-from hub.submissions.models import Accommodation, CorrectionWindow, Extension, Grade, Submission
+from hub.submissions.deadlines import deadlines_effective_for
+from hub.submissions.models import Grade, Submission
 
 from . import clusters
 from .models import DEFAULT_CLUSTER_COUNT, LetterCut
@@ -140,70 +141,6 @@ class Gradebook:
         return [float(r.total) for r in self.rows if r.total is not None]
 
 
-def _accepted_until(
-    *, assignment: Assignment, due_at: datetime, correction_until: datetime | None = None
-) -> datetime:
-    """The last instant work is accepted, given the student's due instant (the rules of
-    hub.submissions.deadlines: late window from the due instant, correction window, solution release)."""
-    last = due_at + assignment.effective_late_window if assignment.late_allowed else due_at
-    if correction_until is not None:
-        last = max(last, correction_until)
-    if assignment.solution_release_at is not None:
-        last = min(last, assignment.solution_release_at)
-    return last
-
-
-def _own_deadlines(
-    *, course: Course, assignments: list[Assignment]
-) -> dict[tuple[int, int], datetime]:
-    """(student_id, assignment_id) -> the last instant the student may submit, for the students
-    whose deadline is not the assignment's (accommodation, extension, correction window).
-
-    The same rules as `deadline_effective_for`, on rows fetched once for the whole course (three
-    queries, whatever the size of the class) instead of three queries per student and assignment.
-    """
-    zone = course.zone
-    accommodations: dict[int, list] = {}
-    for acc in Accommodation.objects.filter(course=course).order_by("-effective_on", "-id"):
-        accommodations.setdefault(acc.student_id, []).append(acc)
-    extensions = {
-        (e.student_id, e.assignment_id): e.due_at
-        for e in Extension.objects.filter(assignment__course=course).only(
-            "student_id", "assignment_id", "due_at"
-        )
-    }
-    windows = {
-        (w.student_id, w.assignment_id): w.until
-        for w in CorrectionWindow.objects.filter(assignment__course=course).only(
-            "student_id", "assignment_id", "until"
-        )
-    }
-    students = set(accommodations) | {s for s, _ in extensions} | {s for s, _ in windows}
-    out = {}
-    for student_id in students:
-        for a in assignments:
-            due_at = a.due_at
-            due_day = due_at.astimezone(zone).date()
-            for acc in accommodations.get(student_id, []):
-                if (
-                    acc.effective_on > due_day
-                    or datetime.combine(acc.effective_on, time.min, tzinfo=zone) > due_at
-                ):
-                    continue  # not retroactive
-                if acc.extra_hours is not None:
-                    due_at = due_at + timedelta(hours=float(acc.extra_hours))
-                elif a.opens_at is not None and a.opens_at < due_at:
-                    due_at = due_at + (due_at - a.opens_at) * acc.extra_percent / 100
-                break
-            extended = extensions.get((student_id, a.id))
-            if extended is not None and extended > due_at:
-                due_at = extended
-            out[(student_id, a.id)] = _accepted_until(
-                assignment=a, due_at=due_at, correction_until=windows.get((student_id, a.id))
-            )
-    return out
-
-
 def gradebook_for(*, course: Course, now: datetime | None = None) -> Gradebook:
     now = now or timezone.now()
     components = list(GradeComponent.objects.filter(course=course).order_by("id"))
@@ -233,10 +170,8 @@ def gradebook_for(*, course: Course, now: datetime | None = None) -> Gradebook:
             "student_id", "assignment_id"
         )
     )
-    own_deadlines = _own_deadlines(course=course, assignments=assignments)
-    assignment_deadlines = {
-        a.id: _accepted_until(assignment=a, due_at=a.due_at) for a in assignments
-    }
+    # Every student's own deadlines, by the one computation of the submissions app (3 queries).
+    deadlines = deadlines_effective_for(assignments=assignments, students=students)
     cut = LetterCut.objects.filter(course=course).first()
 
     columns = [(c, [a for a in assignments if a.component_id == c.id]) for c in components]
@@ -250,7 +185,7 @@ def gradebook_for(*, course: Course, now: datetime | None = None) -> Gradebook:
                 status = CellStatus.GRADED
             elif (student.id, a.id) in submitted:
                 status = CellStatus.AWAITING
-            elif now > own_deadlines.get((student.id, a.id), assignment_deadlines[a.id]):
+            elif now > deadlines[(student.id, a.id)].accepted_until:
                 status = CellStatus.MISSING
             else:
                 status = CellStatus.UPCOMING
