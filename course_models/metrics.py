@@ -187,8 +187,9 @@ def kid(
     # A subset that is the whole set is a permutation of it: its kernel mean does not change.
     const_xx = _offdiag_mean(polynomial_kernel(f1, f1)) if m == n1 else None
     const_yy = _offdiag_mean(polynomial_kernel(f2, f2)) if m == n2 else None
-    # The cross kernel once for all subsets when it is small enough (≤ 200 MB in float64).
-    full_xy = polynomial_kernel(f1, f2) if n1 * n2 <= 25_000_000 else None
+    # The cross kernel once for all subsets when it is small enough (≤ 200 MB in float64),
+    # stored (n2, n1) so that a subset of the second set is a gather of contiguous rows.
+    full_yx = polynomial_kernel(f2, f1) if n1 * n2 <= 25_000_000 else None
     g = torch.Generator().manual_seed(seed)
     values = []
     for _ in range(subsets):
@@ -197,7 +198,11 @@ def kid(
         x, y = f1[i1], f2[i2]
         sxx = const_xx if const_xx is not None else _offdiag_mean(polynomial_kernel(x, x))
         syy = const_yy if const_yy is not None else _offdiag_mean(polynomial_kernel(y, y))
-        sxy = full_xy[i1][:, i2].mean() if full_xy is not None else polynomial_kernel(x, y).mean()
+        if full_yx is not None:
+            rows = full_yx.index_select(0, i2)
+            sxy = (rows if m == n1 else rows.index_select(1, i1)).mean()  # i1 permutes all of set 1
+        else:
+            sxy = polynomial_kernel(x, y).mean()
         values.append(float(sxx + syy - 2 * sxy))
     v = np.asarray(values, dtype=np.float64)
     return float(v.mean()), float(v.std())
