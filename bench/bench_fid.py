@@ -47,14 +47,20 @@ def features(n: int, d: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     k = min(256, d)
     basis = rng.normal(size=(k, d)) / np.sqrt(d)
-    return rng.normal(size=(n, k)) * np.linspace(3, 0.3, k) @ basis * 4 + 0.3 * rng.normal(size=(n, d)) + 0.5
+    return (
+        rng.normal(size=(n, k)) * np.linspace(3, 0.3, k) @ basis * 4
+        + 0.3 * rng.normal(size=(n, d))
+        + 0.5
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dim", type=int, default=2048)
     parser.add_argument("--n", type=int, default=1000)
-    parser.add_argument("--stats-n", type=int, default=5000, help="samples behind the full-rank statistics")
+    parser.add_argument(
+        "--stats-n", type=int, default=5000, help="samples behind the full-rank statistics"
+    )
     parser.add_argument("--repeats", type=int, default=1)
     args = parser.parse_args()
     d = args.dim
@@ -65,19 +71,25 @@ def main() -> None:
     ref, t_ref = timed(lambda: sqrtm_route(mu1, s1, mu2, s2), args.repeats)
     ours, t_ours = timed(lambda: frechet_distance(mu1, s1, mu2, s2), args.repeats)
     rel = abs(ours - ref) / abs(ref)
-    print(f"statistics, d = {d}: sqrtm {ref:.10g} in {t_ref:.2f} s; ours {ours:.10g} in {t_ours:.2f} s; "
-          f"relative difference {rel:.2e}; speed-up {t_ref / t_ours:.1f}x (target >= 5x)")
+    print(
+        f"statistics, d = {d}: sqrtm {ref:.10g} in {t_ref:.2f} s; ours {ours:.10g} in {t_ours:.2f} s; "
+        f"relative difference {rel:.2e}; speed-up {t_ref / t_ours:.1f}x (target >= 5x)"
+    )
 
     f1, f2 = features(args.n, d, 2), features(args.n, d, 3) * 1.05 + 0.02
 
     def sqrtm_from_features():
-        return sqrtm_route(f1.mean(0), np.cov(f1, rowvar=False), f2.mean(0), np.cov(f2, rowvar=False))
+        return sqrtm_route(
+            f1.mean(0), np.cov(f1, rowvar=False), f2.mean(0), np.cov(f2, rowvar=False)
+        )
 
     ref_f, t_ref_f = timed(sqrtm_from_features, args.repeats)
     ours_f, t_ours_f = timed(lambda: frechet_distance_from_features(f1, f2), args.repeats)
     rel_f = abs(ours_f - ref_f) / abs(ref_f)
-    print(f"features, n = {args.n} per set, d = {d}: sqrtm {ref_f:.10g} in {t_ref_f:.2f} s; ours {ours_f:.10g} "
-          f"in {t_ours_f:.2f} s; relative difference {rel_f:.2e}; speed-up {t_ref_f / t_ours_f:.1f}x (target >= 20x)")
+    print(
+        f"features, n = {args.n} per set, d = {d}: sqrtm {ref_f:.10g} in {t_ref_f:.2f} s; ours {ours_f:.10g} "
+        f"in {t_ours_f:.2f} s; relative difference {rel_f:.2e}; speed-up {t_ref_f / t_ours_f:.1f}x (target >= 20x)"
+    )
     ok = rel < 1e-6 and rel_f < 1e-6
     print("values agree to 1e-6 relative" if ok else "VALUES DISAGREE")
     sys.exit(0 if ok else 1)

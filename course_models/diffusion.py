@@ -62,7 +62,9 @@ def _gather(table: torch.Tensor, t: torch.Tensor, like: torch.Tensor) -> torch.T
     return vals.reshape(-1, *([1] * (like.ndim - 1))).to(like.dtype)
 
 
-def q_sample(tables: DDPMTables, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+def q_sample(
+    tables: DDPMTables, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor
+) -> torch.Tensor:
     """``x_t = sqrt(ᾱ_t) x0 + sqrt(1 − ᾱ_t) ε``."""
     ac = tables.alphas_cumprod
     return _gather(ac.sqrt(), t, x0) * x0 + _gather((1 - ac).sqrt(), t, x0) * noise
@@ -92,9 +94,10 @@ def posterior_mean_variance(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Mean, variance β̃_t and clipped log-variance of ``q(x_{t−1} | x_t, x0)``, broadcast to
     ``x_t``'s shape. At t = 0 the variance is 0 and the log-variance is that of t = 1."""
-    mean = _gather(tables.posterior_mean_coef1, t, x_t) * x0 + _gather(
-        tables.posterior_mean_coef2, t, x_t
-    ) * x_t
+    mean = (
+        _gather(tables.posterior_mean_coef1, t, x_t) * x0
+        + _gather(tables.posterior_mean_coef2, t, x_t) * x_t
+    )
     var = _gather(tables.posterior_variance, t, x_t).expand_as(x_t)
     logvar = _gather(tables.posterior_log_variance_clipped, t, x_t).expand_as(x_t)
     return mean, var, logvar
@@ -176,9 +179,7 @@ def ddim_sample(
     return ddim_sample_from(tables, eps_model, x_T, steps)
 
 
-def gaussian_oracle_eps(
-    tables: DDPMTables, mean: float, std: float
-) -> EpsModel:
+def gaussian_oracle_eps(tables: DDPMTables, mean: float, std: float) -> EpsModel:
     """Exact ε-predictor ``E[ε | x_t]`` for data from N(mean, std²) (any shape, elementwise)."""
 
     def eps_model(x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:

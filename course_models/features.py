@@ -66,7 +66,9 @@ def to_unit_images(images: Any) -> torch.Tensor:
     if t.ndim == 3:
         t = t[:, None]
     if t.ndim != 4 or t.shape[1:] != (1, 28, 28):
-        raise ValueError(f"expected images of shape (N, 28, 28) or (N, 1, 28, 28), got {tuple(t.shape)}")
+        raise ValueError(
+            f"expected images of shape (N, 28, 28) or (N, 1, 28, 28), got {tuple(t.shape)}"
+        )
     return t
 
 
@@ -90,12 +92,16 @@ def _apply(images: Any, fn: str, device: str | None, batch_size: int) -> torch.T
     return torch.cat(out) if out else torch.zeros(0, FEATURE_DIM, dtype=torch.float64)
 
 
-def extract_features(images: Any, *, device: str | None = None, batch_size: int = 1000) -> torch.Tensor:
+def extract_features(
+    images: Any, *, device: str | None = None, batch_size: int = 1000
+) -> torch.Tensor:
     """(N, 128) float64 penultimate features, on the CPU."""
     return _apply(images, "features", device, batch_size)
 
 
-def class_probabilities(images: Any, *, device: str | None = None, batch_size: int = 1000) -> torch.Tensor:
+def class_probabilities(
+    images: Any, *, device: str | None = None, batch_size: int = 1000
+) -> torch.Tensor:
     """(N, 10) float64 softmax class probabilities, on the CPU."""
     return torch.softmax(_apply(images, "forward", device, batch_size), dim=1)
 

@@ -87,9 +87,7 @@ def trace_sqrt_product(sigma1: ArrayLike, sigma2: ArrayLike) -> float:
     return float(eig.clamp_min(0).sqrt().sum())
 
 
-def frechet_distance(
-    mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike
-) -> float:
+def frechet_distance(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike) -> float:
     """``|μ1−μ2|² + tr Σ1 + tr Σ2 − 2 tr sqrt(Σ1 Σ2)`` in float64.
 
     Not clipped at 0: with fewer samples than dimensions the distance of a set to itself
@@ -159,7 +157,11 @@ def mmd2_unbiased(x: ArrayLike, y: ArrayLike) -> float:
     if fx.shape[0] < 2 or fy.shape[0] < 2:
         raise ValueError("need at least two samples in each set")
     kxy = polynomial_kernel(fx, fy)
-    return float(_offdiag_mean(polynomial_kernel(fx, fx)) + _offdiag_mean(polynomial_kernel(fy, fy)) - 2 * kxy.mean())
+    return float(
+        _offdiag_mean(polynomial_kernel(fx, fx))
+        + _offdiag_mean(polynomial_kernel(fy, fy))
+        - 2 * kxy.mean()
+    )
 
 
 def kid(
@@ -332,7 +334,9 @@ def near_copies(
     smallest = math.inf
     for start in range(0, len(pooled), chunk):
         b = pooled[start : start + chunk]
-        d2 = ((a * a).sum(1, keepdim=True) + (b * b).sum(1)[None] - 2 * a @ b.T).clamp_min(0) / b.shape[1]
+        d2 = ((a * a).sum(1, keepdim=True) + (b * b).sum(1)[None] - 2 * a @ b.T).clamp_min(
+            0
+        ) / b.shape[1]
         smallest = min(smallest, float(d2.min().sqrt()))
         rows, cols = (d2 < rms**2 * 1.01).nonzero(as_tuple=True)
         if len(rows):

@@ -61,7 +61,9 @@ def train(epochs: int = 5, batch_size: int = 128, lr: float = 2e-3) -> tuple[Fea
             opt.step()
             sched.step()
         print(f"epoch {epoch + 1}: loss {loss.item():.3f}, {time.time() - t0:.0f} s", flush=True)
-    test_acc = accuracy(net, to_unit_images(test_x.copy()), torch.from_numpy(test_y.astype("int64")))
+    test_acc = accuracy(
+        net, to_unit_images(test_x.copy()), torch.from_numpy(test_y.astype("int64"))
+    )
     return net, test_acc
 
 
@@ -73,7 +75,9 @@ def main() -> None:
     net, test_acc = train(args.epochs)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.contiguous() for k, v in net.state_dict().items()}
-    save_file(state, str(args.out), metadata={"test_accuracy": f"{test_acc:.4f}", "seed": str(SEED)})
+    save_file(
+        state, str(args.out), metadata={"test_accuracy": f"{test_acc:.4f}", "seed": str(SEED)}
+    )
     print(f"test accuracy {test_acc:.4f}; wrote {args.out} ({args.out.stat().st_size} bytes)")
 
 

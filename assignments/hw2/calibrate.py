@@ -65,7 +65,11 @@ def calibrate_oracle(seeds: int, device: str) -> dict:
         g = common.gen(seed, "oracle-ddpm-noise")
         x = x_T
         for t in reversed(range(tables.T)):
-            noise = torch.randn(x.shape, generator=g, dtype=x.dtype).to(device) if t > 0 else torch.zeros_like(x)
+            noise = (
+                torch.randn(x.shape, generator=g, dtype=x.dtype).to(device)
+                if t > 0
+                else torch.zeros_like(x)
+            )
             x = ref.ddpm_step(tables, oracle, x, t, noise)
         means.append(float(x.mean()))
         stds.append(float(x.std()))
@@ -79,7 +83,10 @@ def calibrate_oracle(seeds: int, device: str) -> dict:
         "seconds": time.time() - t0,
         "ORACLE_DDPM_MEAN_TOL": math.ceil(tol_mean * 1e4) / 1e4,
         "ORACLE_DDPM_STD_TOL": math.ceil(tol_std * 1e4) / 1e4,
-        "sampling_error_theory": {"mean_se": 0.5 / math.sqrt(common.ORACLE_SAMPLES), "std_se": 0.5 / math.sqrt(2 * common.ORACLE_SAMPLES)},
+        "sampling_error_theory": {
+            "mean_se": 0.5 / math.sqrt(common.ORACLE_SAMPLES),
+            "std_se": 0.5 / math.sqrt(2 * common.ORACLE_SAMPLES),
+        },
     }
 
 
@@ -99,20 +106,32 @@ def calibrate_samples(seeds: int, device: str) -> dict:
     t0 = time.time()
     for seed in range(seeds):
         with torch.no_grad():
-            x = ref.ddim_sample_from(tables, net, common.samples_noise(seed).to(device), common.DDIM_STEPS)
+            x = ref.ddim_sample_from(
+                tables, net, common.samples_noise(seed).to(device), common.DDIM_STEPS
+            )
         images = common.to_uint8_images(x)
         feats = extract_features(images, device=device)
         fids.append(metrics.frechet_distance_from_features(feats, held))
         kids.append(metrics.kid(feats, held, seed=common.derive_seed(seed, "kid") % 2**31)[0])
         a = images.reshape(len(images), -1).to(device).float() / 255
-        d2 = ((a * a).sum(1, keepdim=True) + data_sq[None] - 2 * a @ data.T).clamp_min(0).min(dim=1).values
+        d2 = (
+            ((a * a).sum(1, keepdim=True) + data_sq[None] - 2 * a @ data.T)
+            .clamp_min(0)
+            .min(dim=1)
+            .values
+        )
         rms = (d2 / 784).sqrt().cpu()
         copies.append(int((rms < 0.03).sum()))
         nn_min.append(float(rms.min()))
     f, k = np.array(fids), np.array(kids)
     sf = _summary("fid", f)
     return {
-        "stats": [sf, _summary("kid", k), _summary("near_copies_below_0.03", np.array(copies, float)), _summary("nn_rms_min", np.array(nn_min))],
+        "stats": [
+            sf,
+            _summary("kid", k),
+            _summary("near_copies_below_0.03", np.array(copies, float)),
+            _summary("nn_rms_min", np.array(nn_min)),
+        ],
         "seconds": time.time() - t0,
         "SAMPLES_FID_PASS": math.ceil(sf["mean"] + Z * sf["sd"]),
         "device": device,

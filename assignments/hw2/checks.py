@@ -59,7 +59,12 @@ def _artifacts(ctx: Any, task: str, name: str) -> tuple[dict[str, torch.Tensor],
     return tensors, errors
 
 
-def _get(tensors: dict[str, torch.Tensor], errors: dict[str, str], key: str, shape: tuple[int, ...] | None = None) -> torch.Tensor:
+def _get(
+    tensors: dict[str, torch.Tensor],
+    errors: dict[str, str],
+    key: str,
+    shape: tuple[int, ...] | None = None,
+) -> torch.Tensor:
     """The student's result ``key`` as float64, or CheckFailed saying why it is missing."""
     if key not in tensors:
         base = key.rsplit("_", 1)[0]
@@ -73,7 +78,9 @@ def _get(tensors: dict[str, torch.Tensor], errors: dict[str, str], key: str, sha
     return value
 
 
-def _close(actual: torch.Tensor, expected: torch.Tensor, rtol: float, atol: float) -> tuple[bool, float]:
+def _close(
+    actual: torch.Tensor, expected: torch.Tensor, rtol: float, atol: float
+) -> tuple[bool, float]:
     actual, expected = actual.to(torch.float64).cpu(), expected.to(torch.float64).cpu()
     if actual.shape != expected.shape:
         try:
@@ -98,7 +105,15 @@ def _score_parts(parts: dict[str, tuple[bool, str]]) -> CheckResult:
     return CheckResult(score=score, output="\n".join(lines), metrics={"parts_passed": len(passed)})
 
 
-def _part(tensors: dict, errors: dict, key: str, expected: torch.Tensor, rtol: float, atol: float, hint: str = "") -> tuple[bool, str]:
+def _part(
+    tensors: dict,
+    errors: dict,
+    key: str,
+    expected: torch.Tensor,
+    rtol: float,
+    atol: float,
+    hint: str = "",
+) -> tuple[bool, str]:
     try:
         actual = _get(tensors, errors, key)
     except CheckFailed as exc:
@@ -129,11 +144,31 @@ def check_gan_losses(ctx: Any) -> CheckResult:
         if _close(tensors["generator_loss"], saturating.detach(), 1e-4, 1e-5)[0]:
             hint_g = " — this is the saturating loss log(1 − D(G(z))); use −log D(G(z))"
     parts = {
-        "generator_loss": _part(tensors, errors, "generator_loss", g_loss.detach(), rtol, atol, hint_g or " (logits up to ±120 included: use a numerically stable form)"),
+        "generator_loss": _part(
+            tensors,
+            errors,
+            "generator_loss",
+            g_loss.detach(),
+            rtol,
+            atol,
+            hint_g or " (logits up to ±120 included: use a numerically stable form)",
+        ),
         "generator_loss_grad": _part(tensors, errors, "generator_loss_grad", g_grad, rtol, atol),
-        "discriminator_loss": _part(tensors, errors, "discriminator_loss", d_loss.detach(), rtol, atol, " (logits up to ±120 included: use a numerically stable form)"),
-        "discriminator_loss_grad_real": _part(tensors, errors, "discriminator_loss_grad_0", d_grad_real, rtol, atol),
-        "discriminator_loss_grad_fake": _part(tensors, errors, "discriminator_loss_grad_1", d_grad_fake, rtol, atol),
+        "discriminator_loss": _part(
+            tensors,
+            errors,
+            "discriminator_loss",
+            d_loss.detach(),
+            rtol,
+            atol,
+            " (logits up to ±120 included: use a numerically stable form)",
+        ),
+        "discriminator_loss_grad_real": _part(
+            tensors, errors, "discriminator_loss_grad_0", d_grad_real, rtol, atol
+        ),
+        "discriminator_loss_grad_fake": _part(
+            tensors, errors, "discriminator_loss_grad_1", d_grad_fake, rtol, atol
+        ),
     }
     return _score_parts(parts)
 
@@ -141,14 +176,25 @@ def check_gan_losses(ctx: Any) -> CheckResult:
 def check_gan_architecture(ctx: Any) -> CheckResult:
     tensors, errors = _artifacts(ctx, "gan", "gan")
     if "arch_g_shape" not in tensors:
-        raise CheckFailed(f"Generator/Discriminator could not be run: {errors.get('architecture', 'no result')}")
+        raise CheckFailed(
+            f"Generator/Discriminator could not be run: {errors.get('architecture', 'no result')}"
+        )
     parts: dict[str, tuple[bool, str]] = {}
     g_shape = [int(v) for v in tensors["arch_g_shape"].tolist()]
-    parts["generator_shape"] = (g_shape == [8, 1, 28, 28], f"Generator output shape {g_shape}, expected [8, 1, 28, 28]")
+    parts["generator_shape"] = (
+        g_shape == [8, 1, 28, 28],
+        f"Generator output shape {g_shape}, expected [8, 1, 28, 28]",
+    )
     lo, hi = float(tensors["arch_g_min"]), float(tensors["arch_g_max"])
-    parts["generator_range"] = (-1 - 1e-6 <= lo and hi <= 1 + 1e-6, f"Generator outputs span [{lo:.3g}, {hi:.3g}], not within [-1, 1]")
+    parts["generator_range"] = (
+        -1 - 1e-6 <= lo and hi <= 1 + 1e-6,
+        f"Generator outputs span [{lo:.3g}, {hi:.3g}], not within [-1, 1]",
+    )
     d_shape = [int(v) for v in tensors["arch_d_shape"].tolist()]
-    parts["discriminator_shape"] = (d_shape == [6], f"Discriminator output shape {d_shape}, expected [6] (one logit per image)")
+    parts["discriminator_shape"] = (
+        d_shape == [6],
+        f"Discriminator output shape {d_shape}, expected [6] (one logit per image)",
+    )
     cross = tensors["arch_d_cross"].to(torch.float64)
     leak = float(cross[1:].max()) if cross.numel() > 1 else 0.0
     own = float(cross[0]) if cross.numel() else 0.0
@@ -158,7 +204,10 @@ def check_gan_architecture(ctx: Any) -> CheckResult:
         "a critic for WGAN-GP must not use batch normalisation",
     )
     n_params = int(tensors["arch_n_params"])
-    parts["size"] = (n_params <= 5_000_000, f"{n_params} parameters; keep both networks under 5 million together")
+    parts["size"] = (
+        n_params <= 5_000_000,
+        f"{n_params} parameters; keep both networks under 5 million together",
+    )
     return _score_parts(parts)
 
 
@@ -177,10 +226,17 @@ def check_gradient_penalty(ctx: Any) -> CheckResult:
     if "gp_quadratic" in tensors:
         got = tensors["gp_quadratic"].to(torch.float64)
         diagnoses = {
-            "evaluated at the real points instead of the interpolates": _closed_form_quadratic_penalty(r),
-            "evaluated at the fake points instead of the interpolates": _closed_form_quadratic_penalty(f),
-            "ε and 1 − ε swapped (x̂ = ε x_fake + (1 − ε) x_real)": _closed_form_quadratic_penalty(ref_gan.interpolates(f, r, e)),
-            "the norm is taken over the whole batch instead of per sample": common.GP_LAMBDA * (x_hat.norm() - 1) ** 2,
+            "evaluated at the real points instead of the interpolates": _closed_form_quadratic_penalty(
+                r
+            ),
+            "evaluated at the fake points instead of the interpolates": _closed_form_quadratic_penalty(
+                f
+            ),
+            "ε and 1 − ε swapped (x̂ = ε x_fake + (1 − ε) x_real)": _closed_form_quadratic_penalty(
+                ref_gan.interpolates(f, r, e)
+            ),
+            "the norm is taken over the whole batch instead of per sample": common.GP_LAMBDA
+            * (x_hat.norm() - 1) ** 2,
             "λ is missing": expected / common.GP_LAMBDA,
         }
         for text, value in diagnoses.items():
@@ -209,7 +265,9 @@ def check_gradient_penalty_graph(ctx: Any) -> CheckResult:
         message = errors.get("gp_param", "no result")
         if "does not require grad" in message or "does not depend" in message:
             message += " — compute the input gradient with create_graph=True so the penalty can be back-propagated"
-        raise CheckFailed(f"back-propagating the penalty into the critic's parameters failed: {message}")
+        raise CheckFailed(
+            f"back-propagating the penalty into the critic's parameters failed: {message}"
+        )
     parts = {
         "penalty": _part(tensors, errors, "gp_param_0", gp.detach(), 1e-6, 1e-9),
         "grad_w": _part(tensors, errors, "gp_param_1", gw, 1e-6, 1e-9),
@@ -225,11 +283,23 @@ _TABLES = ref_diffusion.make_tables()
 
 def check_schedule(ctx: Any) -> CheckResult:
     tensors, errors = _artifacts(ctx, "diffusion", "diffusion")
-    known = {0: 0.9999, 99: 0.89701815, 249: 0.52408537, 499: 0.07858724, 749: 3.3506e-3, 999: 4.0358e-5}
+    known = {
+        0: 0.9999,
+        99: 0.89701815,
+        249: 0.52408537,
+        499: 0.07858724,
+        749: 3.3506e-3,
+        999: 4.0358e-5,
+    }
     parts = {
         "betas": _part(tensors, errors, "betas", _TABLES.betas, 1e-12, 0.0),
         "alphas_cumprod": _part(
-            tensors, errors, "alphas_cumprod", _TABLES.alphas_cumprod, 1e-10, 0.0,
+            tensors,
+            errors,
+            "alphas_cumprod",
+            _TABLES.alphas_cumprod,
+            1e-10,
+            0.0,
             " (build the tables in float64: ᾱ at t = 999 is 4.0358e-5)",
         ),
     }
@@ -246,41 +316,67 @@ def check_q_sample(ctx: Any) -> CheckResult:
     actual = _get(tensors, errors, "q_sample", tuple(expected.shape))
     ok, err = _close(actual, expected, 1e-9, 1e-12)
     if not ok:
-        bad = ((actual - expected).abs() > 1e-12 + 1e-9 * expected.abs()).any(dim=1).nonzero().flatten().tolist()
-        raise CheckFailed(f"q_sample is wrong at {len(bad)} of {common.T} time steps (first: t = {bad[:5]}); max error {err:.3g}")
+        bad = (
+            ((actual - expected).abs() > 1e-12 + 1e-9 * expected.abs())
+            .any(dim=1)
+            .nonzero()
+            .flatten()
+            .tolist()
+        )
+        raise CheckFailed(
+            f"q_sample is wrong at {len(bad)} of {common.T} time steps (first: t = {bad[:5]}); max error {err:.3g}"
+        )
     return CheckResult(score=1.0, output=f"q_sample matches at all {common.T} time steps")
 
 
 def check_ddpm_loss(ctx: Any) -> CheckResult:
     tensors, errors = _artifacts(ctx, "diffusion", "diffusion")
     inp = common.diffusion_inputs(ctx.seed)
-    expected = ref_diffusion.ddpm_loss(_TABLES, common.toy_eps_model, inp["loss_x0"], inp["loss_t"], inp["loss_noise"])
+    expected = ref_diffusion.ddpm_loss(
+        _TABLES, common.toy_eps_model, inp["loss_x0"], inp["loss_t"], inp["loss_noise"]
+    )
     actual = _get(tensors, errors, "loss")
     ok, err = _close(actual.reshape(()), expected, 1e-9, 1e-12)
     if not ok:
-        raise CheckFailed(f"loss {float(actual.reshape(-1)[0]):.6g}, expected {float(expected):.6g}: "
-                          "the target is the noise ε, the loss the mean squared error over all elements")
+        raise CheckFailed(
+            f"loss {float(actual.reshape(-1)[0]):.6g}, expected {float(expected):.6g}: "
+            "the target is the noise ε, the loss the mean squared error over all elements"
+        )
     return CheckResult(score=1.0, output=f"loss {float(expected):.6g} as expected")
 
 
 def check_posterior(ctx: Any) -> CheckResult:
     tensors, errors = _artifacts(ctx, "diffusion", "diffusion")
     inp = common.diffusion_inputs(ctx.seed)
-    mean, var, logvar = ref_diffusion.posterior_mean_variance(_TABLES, inp["x0"], inp["x_t"], inp["t_all"])
+    mean, var, logvar = ref_diffusion.posterior_mean_variance(
+        _TABLES, inp["x0"], inp["x_t"], inp["t_all"]
+    )
     parts: dict[str, tuple[bool, str]] = {}
     for i, (name, expected, rtol, atol) in enumerate(
-        [("mean", mean, 1e-8, 1e-12), ("variance", var, 1e-8, 1e-15), ("log_variance", logvar, 1e-9, 1e-9)]
+        [
+            ("mean", mean, 1e-8, 1e-12),
+            ("variance", var, 1e-8, 1e-15),
+            ("log_variance", logvar, 1e-9, 1e-9),
+        ]
     ):
         key = f"posterior_{i}"
         try:
             actual = _get(tensors, errors, key)
-            actual = actual.reshape(expected.shape) if actual.numel() == expected.numel() else actual
+            actual = (
+                actual.reshape(expected.shape) if actual.numel() == expected.numel() else actual
+            )
             if actual.shape != expected.shape:
                 actual = actual.expand_as(expected)
         except (CheckFailed, RuntimeError) as exc:
             parts[name] = (False, str(exc))
             continue
-        bad = ((actual - expected).abs() > atol + rtol * expected.abs()).any(dim=1).nonzero().flatten().tolist()
+        bad = (
+            ((actual - expected).abs() > atol + rtol * expected.abs())
+            .any(dim=1)
+            .nonzero()
+            .flatten()
+            .tolist()
+        )
         parts[name] = (not bad, f"wrong at {len(bad)} time steps, first t = {bad[:6]}")
     return _score_parts(parts)
 
@@ -290,7 +386,9 @@ def check_ddpm_step(ctx: Any) -> CheckResult:
     inp = common.diffusion_inputs(ctx.seed)
     parts = {}
     for t in common.DDPM_STEP_TS:
-        expected = ref_diffusion.ddpm_step(_TABLES, common.toy_eps_model, inp["step_x"], t, inp["step_noise"])
+        expected = ref_diffusion.ddpm_step(
+            _TABLES, common.toy_eps_model, inp["step_x"], t, inp["step_noise"]
+        )
         parts[f"t={t}"] = _part(tensors, errors, f"ddpm_step_{t}", expected, 1e-9, 1e-12)
     return _score_parts(parts)
 
@@ -302,7 +400,9 @@ def check_ddim_step(ctx: Any) -> CheckResult:
     parts = {}
     for t, t_prev in pairs:
         expected = ref_diffusion.ddim_step(_TABLES, inp["ddim_x"], inp["ddim_eps"], t, t_prev)
-        parts[f"{t}->{t_prev}"] = _part(tensors, errors, f"ddim_step_{t}_{t_prev}", expected, 1e-9, 1e-12)
+        parts[f"{t}->{t_prev}"] = _part(
+            tensors, errors, f"ddim_step_{t}_{t_prev}", expected, 1e-9, 1e-12
+        )
     return _score_parts(parts)
 
 
@@ -315,15 +415,21 @@ def check_ddpm_oracle(ctx: Any) -> CheckResult:
     metrics = {"mean": mean, "std": std}
     problems = []
     if abs(mean - common.ORACLE_MEAN) > ORACLE_DDPM_MEAN_TOL:
-        problems.append(f"sample mean {mean:.4f}, expected {common.ORACLE_MEAN} ± {ORACLE_DDPM_MEAN_TOL:.4f}")
+        problems.append(
+            f"sample mean {mean:.4f}, expected {common.ORACLE_MEAN} ± {ORACLE_DDPM_MEAN_TOL:.4f}"
+        )
     if abs(std - common.ORACLE_STD) > ORACLE_DDPM_STD_TOL:
-        problems.append(f"sample standard deviation {std:.4f}, expected {common.ORACLE_STD} ± {ORACLE_DDPM_STD_TOL:.4f}")
+        problems.append(
+            f"sample standard deviation {std:.4f}, expected {common.ORACLE_STD} ± {ORACLE_DDPM_STD_TOL:.4f}"
+        )
     if problems:
         raise CheckFailed(
             "With the exact ε-predictor for N(2, 0.5²) data, ancestral sampling should give mean 2 and "
             "standard deviation 0.5: " + "; ".join(problems)
         )
-    return CheckResult(score=1.0, output=f"mean {mean:.4f}, std {std:.4f} (expected 2, 0.5)", metrics=metrics)
+    return CheckResult(
+        score=1.0, output=f"mean {mean:.4f}, std {std:.4f} (expected 2, 0.5)", metrics=metrics
+    )
 
 
 def check_ddim_oracle(ctx: Any) -> CheckResult:
@@ -340,10 +446,15 @@ def check_ddim_oracle(ctx: Any) -> CheckResult:
             f"DDIM (η = 0, 50 steps) from the given x_T differs from the expected trajectory (max error {err:.3g}); "
             f"sample mean {mean:.4f}, std {std:.4f}; expected mean {float(expected.mean()):.4f}, std {float(expected.std()):.4f}"
         )
-    return CheckResult(score=1.0, output=f"deterministic DDIM output matches; mean {mean:.4f}, std {std:.4f}", metrics=metrics)
+    return CheckResult(
+        score=1.0,
+        output=f"deterministic DDIM output matches; mean {mean:.4f}, std {std:.4f}",
+        metrics=metrics,
+    )
 
 
 # ----------------------------------------------------------------------------- samples
+
 
 def _held_out_images(ctx: Any) -> torch.Tensor:
     held = ctx.held_out()
@@ -362,7 +473,9 @@ def check_samples(ctx: Any) -> CheckResult:
         raise CheckFailed(f"sampling failed: {errors.get('samples', errors)}")
     images = ctx.load_tensors("samples", "samples")["images"]
     if images.dtype != torch.uint8 or tuple(images.shape) != (common.NUM_SAMPLES, 28, 28):
-        raise CheckFailed(f"expected {common.NUM_SAMPLES} uint8 images of 28×28, got {images.dtype} {tuple(images.shape)}")
+        raise CheckFailed(
+            f"expected {common.NUM_SAMPLES} uint8 images of 28×28, got {images.dtype} {tuple(images.shape)}"
+        )
     try:
         ctx.add_artifact("samples", ctx.artifact_path("samples", "grid.png"))
     except Exception:  # the picture is a courtesy; its absence is not the student's fault
@@ -372,7 +485,10 @@ def check_samples(ctx: Any) -> CheckResult:
     copy_train, min_train = ref_metrics.near_copies(images, train, rms=NEAR_COPY_RMS)
     copy_held, min_held = ref_metrics.near_copies(images, held, rms=NEAR_COPY_RMS)
     copies = int((copy_train | copy_held).sum())
-    metrics: dict[str, float] = {"near_copies": copies, "min_nn_rms_pooled": min(min_train, min_held)}
+    metrics: dict[str, float] = {
+        "near_copies": copies,
+        "min_nn_rms_pooled": min(min_train, min_held),
+    }
     if copies > NEAR_COPY_MAX_FRACTION * len(images):
         raise CheckFailed(
             f"{copies} of {len(images)} samples are copies or near-copies of training or held-out images "
@@ -382,7 +498,9 @@ def check_samples(ctx: Any) -> CheckResult:
     held_feats = extract_features_cached(held, device=device)
     feats = extract_features(images, device=device)
     fid = ref_metrics.frechet_distance_from_features(feats, held_feats)
-    kid_mean, kid_std = ref_metrics.kid(feats, held_feats, seed=common.derive_seed(ctx.seed, "kid") % 2**31)
+    kid_mean, kid_std = ref_metrics.kid(
+        feats, held_feats, seed=common.derive_seed(ctx.seed, "kid") % 2**31
+    )
     metrics.update({"fid": fid, "kid": kid_mean, "kid_std": kid_std})
     # Full marks up to the calibrated threshold, then linearly down to 0 at twice it.
     score = min(1.0, max(0.0, 2.0 - fid / SAMPLES_FID_PASS))
@@ -408,7 +526,12 @@ def check_frechet(ctx: Any) -> CheckResult:
         "fd_ba": (*stats["fd_b"], *stats["fd_a"]),
         "fd_aa": (*stats["fd_a"], *stats["fd_a"]),
         "fd_rank_deficient": (*stats["fd_c1"], *stats["fd_c2"]),
-        "fd_small_large_trace": (inp["fd_big_mu1"], inp["fd_big_sigma1"], inp["fd_big_mu1"] + 1e-3, inp["fd_big_sigma2"]),
+        "fd_small_large_trace": (
+            inp["fd_big_mu1"],
+            inp["fd_big_sigma1"],
+            inp["fd_big_mu1"] + 1e-3,
+            inp["fd_big_sigma2"],
+        ),
     }
     parts: dict[str, tuple[bool, str]] = {}
     metrics: dict[str, float] = {}
@@ -427,7 +550,10 @@ def check_frechet(ctx: Any) -> CheckResult:
         # Tolerance relative to the traces: below what float32 arithmetic can reach.
         tol = 1e-9 * scale + 1e-7 * abs(expected)
         metrics[key] = actual
-        parts[key] = (abs(actual - expected) <= tol, f"{actual:.10g}, expected {expected:.10g} (tolerance {tol:.2g}; compute in float64)")
+        parts[key] = (
+            abs(actual - expected) <= tol,
+            f"{actual:.10g}, expected {expected:.10g} (tolerance {tol:.2g}; compute in float64)",
+        )
     result = _score_parts(parts)
     result.metrics.update(metrics)
     return result
@@ -446,8 +572,12 @@ def check_kid(ctx: Any) -> CheckResult:
     for key, (x, y, n_sub, size, s) in cases.items():
         mean, std = ref_metrics.kid(x, y, subsets=n_sub, subset_size=size, seed=s)
         hint = " (the unbiased estimate may be negative: do not clip it)" if mean < 0 else ""
-        ok_m = _part(tensors, errors, f"{key}_0", torch.tensor(mean, dtype=torch.float64), 1e-8, 1e-10, hint)
-        ok_s = _part(tensors, errors, f"{key}_1", torch.tensor(std, dtype=torch.float64), 1e-6, 1e-10)
+        ok_m = _part(
+            tensors, errors, f"{key}_0", torch.tensor(mean, dtype=torch.float64), 1e-8, 1e-10, hint
+        )
+        ok_s = _part(
+            tensors, errors, f"{key}_1", torch.tensor(std, dtype=torch.float64), 1e-6, 1e-10
+        )
         parts[key] = (ok_m[0] and ok_s[0], ok_m[1] or ("std " + ok_s[1]))
     return _score_parts(parts)
 
@@ -469,6 +599,13 @@ def check_precision_recall(ctx: Any) -> CheckResult:
             parts[key] = (False, str(exc))
             continue
         ok = abs(got_p - p) <= 1e-12 and abs(got_r - r) <= 1e-12
-        hint = " — precision and recall are swapped" if abs(got_p - r) <= 1e-12 and abs(got_r - p) <= 1e-12 else ""
-        parts[key] = (ok, f"(precision, recall) = ({got_p:.4f}, {got_r:.4f}), expected ({p:.4f}, {r:.4f}){hint}")
+        hint = (
+            " — precision and recall are swapped"
+            if abs(got_p - r) <= 1e-12 and abs(got_r - p) <= 1e-12
+            else ""
+        )
+        parts[key] = (
+            ok,
+            f"(precision, recall) = ({got_p:.4f}, {got_r:.4f}), expected ({p:.4f}, {r:.4f}){hint}",
+        )
     return _score_parts(parts)

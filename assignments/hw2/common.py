@@ -58,7 +58,9 @@ class ScaledQuadraticCritic(nn.Module):
     def __init__(self, dim: int, seed: int) -> None:
         super().__init__()
         g = gen(seed, "critic-params")
-        self.w = nn.Parameter(torch.tensor(0.3 + 0.4 * torch.rand((), generator=g).item(), dtype=torch.float64))
+        self.w = nn.Parameter(
+            torch.tensor(0.3 + 0.4 * torch.rand((), generator=g).item(), dtype=torch.float64)
+        )
         self.b = nn.Parameter(0.05 * torch.randn(dim, generator=g, dtype=torch.float64))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -72,7 +74,9 @@ class SmallCritic(nn.Module):
     def __init__(self, dim: int, seed: int) -> None:
         super().__init__()
         g = gen(seed, "small-critic")
-        self.w1 = nn.Parameter(torch.randn(dim, 32, generator=g, dtype=torch.float64) / math.sqrt(dim))
+        self.w1 = nn.Parameter(
+            torch.randn(dim, 32, generator=g, dtype=torch.float64) / math.sqrt(dim)
+        )
         self.w2 = nn.Parameter(torch.randn(32, generator=g, dtype=torch.float64))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -82,10 +86,12 @@ class SmallCritic(nn.Module):
 def gan_inputs(seed: int) -> dict[str, torch.Tensor]:
     g = gen(seed, "gan")
     n = 24
-    logits = torch.cat([
-        torch.randn(200, generator=g) * 3,
-        torch.tensor([-120.0, -60.0, -20.0, 20.0, 60.0, 120.0]),
-    ])
+    logits = torch.cat(
+        [
+            torch.randn(200, generator=g) * 3,
+            torch.tensor([-120.0, -60.0, -20.0, 20.0, 60.0, 120.0]),
+        ]
+    )
     return {
         "fake_logits": logits,
         "real_logits": torch.cat([torch.randn(200, generator=g) * 3, -logits[200:]]),
@@ -123,7 +129,9 @@ def toy_eps_model(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     return torch.tanh(x) * (0.5 + tt) + 0.3 * tt - 0.1 * x
 
 
-def gaussian_oracle_eps(alphas_cumprod: torch.Tensor, mean: float = ORACLE_MEAN, std: float = ORACLE_STD):
+def gaussian_oracle_eps(
+    alphas_cumprod: torch.Tensor, mean: float = ORACLE_MEAN, std: float = ORACLE_STD
+):
     """The exact ε-predictor E[ε | x_t] for data from N(mean, std²), elementwise."""
 
     def eps_model(x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -225,10 +233,12 @@ def metrics_inputs(seed: int) -> dict[str, torch.Tensor]:
     base = basis @ torch.diag(spectrum) @ basis.T
     pert = torch.randn(dl, dl, generator=g, dtype=torch.float64) * 1e-3
     # Two modes for precision/recall: generated samples cover only the first.
-    real_modes = torch.cat([
-        torch.randn(150, 8, generator=g, dtype=torch.float64) + 6.0,
-        torch.randn(150, 8, generator=g, dtype=torch.float64) - 6.0,
-    ])
+    real_modes = torch.cat(
+        [
+            torch.randn(150, 8, generator=g, dtype=torch.float64) + 6.0,
+            torch.randn(150, 8, generator=g, dtype=torch.float64) - 6.0,
+        ]
+    )
     gen_one_mode = torch.randn(200, 8, generator=g, dtype=torch.float64) + 6.0
     kx = torch.randn(120, 16, generator=g, dtype=torch.float64)
     return {

@@ -57,7 +57,9 @@ class _Recorder:
                     self.put(f"{key}_{i}", v)
                 return
             if isinstance(value, float | int | bool):
-                value = torch.tensor(float(value), dtype=torch.float64)  # not float32: keep every digit
+                value = torch.tensor(
+                    float(value), dtype=torch.float64
+                )  # not float32: keep every digit
             elif not isinstance(value, torch.Tensor):
                 value = torch.as_tensor(value)
             t = value.detach().to("cpu")
@@ -94,7 +96,10 @@ def task_gan(ctx: Any) -> None:
     loss = rec.call("generator_loss", lambda: gan.generator_loss(fake))
     rec.put("generator_loss", loss)
     if loss is not None:
-        rec.put("generator_loss_grad", rec.call("generator_loss_grad", lambda: torch.autograd.grad(loss, fake)[0]))
+        rec.put(
+            "generator_loss_grad",
+            rec.call("generator_loss_grad", lambda: torch.autograd.grad(loss, fake)[0]),
+        )
     real = _dev(ctx, inp["real_logits"]).requires_grad_(True)
     fake2 = _dev(ctx, inp["fake_logits"]).requires_grad_(True)
     dloss = rec.call("discriminator_loss", lambda: gan.discriminator_loss(real, fake2))
@@ -107,7 +112,10 @@ def task_gan(ctx: Any) -> None:
 
     # Gradient penalty with critics whose gradient varies from point to point.
     r, f, e = (_dev(ctx, inp[k]) for k in ("real", "fake", "eps"))
-    rec.put("gp_quadratic", rec.call("gp_quadratic", lambda: gan.gradient_penalty(common.quadratic_critic, r, f, e)))
+    rec.put(
+        "gp_quadratic",
+        rec.call("gp_quadratic", lambda: gan.gradient_penalty(common.quadratic_critic, r, f, e)),
+    )
     small = common.SmallCritic(r[0].numel(), ctx.seed).to(ctx.device)
     rec.put("gp_small", rec.call("gp_small", lambda: gan.gradient_penalty(small, r, f, e)))
     scaled = common.ScaledQuadraticCritic(r[0].numel(), ctx.seed).to(ctx.device)
@@ -133,7 +141,9 @@ def task_gan(ctx: Any) -> None:
         d_net.train()
         logits = d_net(x)
         (grad0,) = torch.autograd.grad(logits.reshape(-1)[0], x)
-        n_params = sum(p.numel() for p in g_net.parameters()) + sum(p.numel() for p in d_net.parameters())
+        n_params = sum(p.numel() for p in g_net.parameters()) + sum(
+            p.numel() for p in d_net.parameters()
+        )
         return {
             "g_shape": torch.tensor(list(images.shape)),
             "g_min": images.min().detach(),
@@ -157,7 +167,10 @@ def task_diffusion(ctx: Any) -> None:
     rec = _Recorder()
     inp = common.diffusion_inputs(ctx.seed)
     dev = {k: _dev(ctx, v) for k, v in inp.items()}
-    betas = rec.call("betas", lambda: diffusion.linear_beta_schedule(common.T, common.BETA_START, common.BETA_END))
+    betas = rec.call(
+        "betas",
+        lambda: diffusion.linear_beta_schedule(common.T, common.BETA_START, common.BETA_END),
+    )
     rec.put("betas", betas)
     if betas is None:
         betas = torch.linspace(common.BETA_START, common.BETA_END, common.T, dtype=torch.float64)
@@ -167,16 +180,24 @@ def task_diffusion(ctx: Any) -> None:
     betas = torch.linspace(common.BETA_START, common.BETA_END, common.T, dtype=torch.float64)
     b_dev = _dev(ctx, betas)
     t_all = dev["t_all"]
-    rec.put("q_sample", rec.call("q_sample", lambda: diffusion.q_sample(dev["x0"], t_all, dev["noise"], b_dev)))
+    rec.put(
+        "q_sample",
+        rec.call("q_sample", lambda: diffusion.q_sample(dev["x0"], t_all, dev["noise"], b_dev)),
+    )
     rec.put(
         "posterior",
-        rec.call("posterior", lambda: tuple(diffusion.posterior_mean_variance(dev["x0"], dev["x_t"], t_all, b_dev))),
+        rec.call(
+            "posterior",
+            lambda: tuple(diffusion.posterior_mean_variance(dev["x0"], dev["x_t"], t_all, b_dev)),
+        ),
     )
     rec.put(
         "loss",
         rec.call(
             "loss",
-            lambda: diffusion.ddpm_loss(common.toy_eps_model, dev["loss_x0"], dev["loss_t"], dev["loss_noise"], b_dev),
+            lambda: diffusion.ddpm_loss(
+                common.toy_eps_model, dev["loss_x0"], dev["loss_t"], dev["loss_noise"], b_dev
+            ),
         ),
     )
     for t in common.DDPM_STEP_TS:
@@ -184,7 +205,9 @@ def task_diffusion(ctx: Any) -> None:
             f"ddpm_step_{t}",
             rec.call(
                 f"ddpm_step_{t}",
-                lambda t=t: diffusion.ddpm_step(common.toy_eps_model, dev["step_x"], t, dev["step_noise"], b_dev),
+                lambda t=t: diffusion.ddpm_step(
+                    common.toy_eps_model, dev["step_x"], t, dev["step_noise"], b_dev
+                ),
             ),
         )
     pairs = [*common.DDIM_PAIRS, tuple(int(v) for v in inp["extra_pair"])]
@@ -192,7 +215,12 @@ def task_diffusion(ctx: Any) -> None:
         key = f"ddim_step_{t}_{t_prev}"
         rec.put(
             key,
-            rec.call(key, lambda t=t, tp=t_prev: diffusion.ddim_step(dev["ddim_x"], dev["ddim_eps"], t, tp, b_dev)),
+            rec.call(
+                key,
+                lambda t=t, tp=t_prev: diffusion.ddim_step(
+                    dev["ddim_x"], dev["ddim_eps"], t, tp, b_dev
+                ),
+            ),
         )
     rec.info["ddim_pairs"] = [list(p) for p in pairs]
     rec.save(ctx, "diffusion")
@@ -208,7 +236,12 @@ def task_oracle(ctx: Any) -> None:
     b_dev = _dev(ctx, betas)
     g = common.gen(ctx.seed, "oracle-ddpm-noise")
     rec.put("ddpm", rec.call("ddpm", lambda: diffusion.ddpm_sample(oracle, x_T, b_dev, g)))
-    rec.put("ddim", rec.call("ddim", lambda: diffusion.ddim_sample(oracle, x_T, b_dev, steps=common.DDIM_STEPS)))
+    rec.put(
+        "ddim",
+        rec.call(
+            "ddim", lambda: diffusion.ddim_sample(oracle, x_T, b_dev, steps=common.DDIM_STEPS)
+        ),
+    )
     rec.save(ctx, "oracle")
 
 
@@ -216,11 +249,15 @@ def task_samples(ctx: Any) -> None:
     _small_work()
     diffusion = ctx.import_student("diffusion")
     rec = _Recorder()
-    betas = _dev(ctx, torch.linspace(common.BETA_START, common.BETA_END, common.T, dtype=torch.float64))
+    betas = _dev(
+        ctx, torch.linspace(common.BETA_START, common.BETA_END, common.T, dtype=torch.float64)
+    )
     net = common.load_denoiser(ctx.device)
     x_T = _dev(ctx, common.samples_noise(ctx.seed))
     with torch.no_grad():
-        x = rec.call("samples", lambda: diffusion.ddim_sample(net, x_T, betas, steps=common.DDIM_STEPS))
+        x = rec.call(
+            "samples", lambda: diffusion.ddim_sample(net, x_T, betas, steps=common.DDIM_STEPS)
+        )
     if x is not None:
         try:
             images = common.to_uint8_images(torch.as_tensor(x).reshape(common.NUM_SAMPLES, 784))
@@ -236,32 +273,59 @@ def task_metrics(ctx: Any) -> None:
     metrics = ctx.import_student("metrics")
     rec = _Recorder()
     inp = {k: v.numpy() for k, v in common.metrics_inputs(ctx.seed).items()}
-    stats = {k: [t.numpy() for t in common.covariance(torch.from_numpy(inp[k]))] for k in ("fd_a", "fd_b", "fd_c1", "fd_c2")}
-    (ma, sa), (mb, sb), (mc1, sc1), (mc2, sc2) = (stats[k] for k in ("fd_a", "fd_b", "fd_c1", "fd_c2"))
+    stats = {
+        k: [t.numpy() for t in common.covariance(torch.from_numpy(inp[k]))]
+        for k in ("fd_a", "fd_b", "fd_c1", "fd_c2")
+    }
+    (ma, sa), (mb, sb), (mc1, sc1), (mc2, sc2) = (
+        stats[k] for k in ("fd_a", "fd_b", "fd_c1", "fd_c2")
+    )
     cases = {
         "fd_ab": (ma, sa, mb, sb),
         "fd_ba": (mb, sb, ma, sa),
         "fd_aa": (ma, sa, ma, sa),
         "fd_rank_deficient": (mc1, sc1, mc2, sc2),
-        "fd_small_large_trace": (inp["fd_big_mu1"], inp["fd_big_sigma1"], inp["fd_big_mu1"] + 1e-3, inp["fd_big_sigma2"]),
+        "fd_small_large_trace": (
+            inp["fd_big_mu1"],
+            inp["fd_big_sigma1"],
+            inp["fd_big_mu1"] + 1e-3,
+            inp["fd_big_sigma2"],
+        ),
     }
     for key, args in cases.items():
         rec.put(key, rec.call(key, lambda args=args: float(metrics.frechet_distance(*args))))
     seed = int(inp["kid_seed"][0])
     kid_cases = {
-        "kid_near_copies": (inp["kid_x"], inp["kid_y"], 1, 1000, seed),  # one full-set subset: deterministic
+        "kid_near_copies": (
+            inp["kid_x"],
+            inp["kid_y"],
+            1,
+            1000,
+            seed,
+        ),  # one full-set subset: deterministic
         "kid_subsets": (inp["kid_a"], inp["kid_b"], 20, 100, seed),
         "kid_same_subsets": (inp["kid_a"], inp["kid_a"][::-1].copy(), 10, 50, seed + 1),
     }
     for key, (x, y, n_sub, size, s) in kid_cases.items():
         rec.put(
             key,
-            rec.call(key, lambda x=x, y=y, n=n_sub, m=size, s=s: tuple(float(v) for v in metrics.kid(x, y, subsets=n, subset_size=m, seed=s))),
+            rec.call(
+                key,
+                lambda x=x, y=y, n=n_sub, m=size, s=s: tuple(
+                    float(v) for v in metrics.kid(x, y, subsets=n, subset_size=m, seed=s)
+                ),
+            ),
         )
     pr_cases = {
         "pr_random": (inp["pr_real"], inp["pr_gen"]),
         "pr_one_of_two_modes": (inp["pr_real_modes"], inp["pr_gen_one_mode"]),
     }
     for key, (real, gen) in pr_cases.items():
-        rec.put(key, rec.call(key, lambda r=real, g=gen: tuple(float(v) for v in metrics.precision_recall(r, g, k=3))))
+        rec.put(
+            key,
+            rec.call(
+                key,
+                lambda r=real, g=gen: tuple(float(v) for v in metrics.precision_recall(r, g, k=3)),
+            ),
+        )
     rec.save(ctx, "metrics")

@@ -34,7 +34,11 @@ def _scores(report) -> dict[str, float]:
 
 
 def _explain(report) -> str:
-    return "\n".join(f"{t.name}: {t.score}/{t.max_score} {t.output[:300]}" for t in report.tests if t.score < t.max_score)
+    return "\n".join(
+        f"{t.name}: {t.score}/{t.max_score} {t.output[:300]}"
+        for t in report.tests
+        if t.score < t.max_score
+    )
 
 
 def test_spec_declares_tasks_checks_and_the_leaderboard():
@@ -49,7 +53,13 @@ def test_spec_declares_tasks_checks_and_the_leaderboard():
         assert fails and set(fails) <= checks, bug
 
 
-@pytest.mark.parametrize("backend", [pytest.param("bwrap", marks=pytest.mark.bwrap), pytest.param("docker", marks=pytest.mark.docker)])
+@pytest.mark.parametrize(
+    "backend",
+    [
+        pytest.param("bwrap", marks=pytest.mark.bwrap),
+        pytest.param("docker", marks=pytest.mark.docker),
+    ],
+)
 def test_reference_gets_full_marks(backend):
     require_sandbox(backend)
     report = grade(HW2, HW2 / "reference", backend=backend, seed=SEED)

@@ -14,7 +14,14 @@ TABLES = D.make_tables()
 
 @pytest.mark.parametrize(
     ("t", "value"),
-    [(0, 0.9999), (99, 0.89701815), (249, 0.52408537), (499, 0.07858724), (749, 3.3506e-3), (999, 4.0358e-5)],
+    [
+        (0, 0.9999),
+        (99, 0.89701815),
+        (249, 0.52408537),
+        (499, 0.07858724),
+        (749, 3.3506e-3),
+        (999, 4.0358e-5),
+    ],
 )
 def test_alphas_cumprod_known_values(t, value):
     assert TABLES.alphas_cumprod.dtype == torch.float64
@@ -47,7 +54,9 @@ def test_posterior_matches_bayes_rule_at_every_t():
     xt = torch.randn(TABLES.T, generator=gen, dtype=torch.float64)
     mean, var, logvar = D.posterior_mean_variance(TABLES, x0, xt, t)
     ac_prev, a, b = TABLES.alphas_cumprod_prev, TABLES.alphas, TABLES.betas
-    prior_prec = torch.where(t > 0, 1 / (1 - ac_prev).clamp_min(1e-300), torch.full_like(b, math.inf))
+    prior_prec = torch.where(
+        t > 0, 1 / (1 - ac_prev).clamp_min(1e-300), torch.full_like(b, math.inf)
+    )
     like_prec = a / b
     post_var = torch.where(t > 0, 1 / (prior_prec + like_prec), torch.zeros_like(b))
     post_mean = torch.where(
@@ -80,7 +89,9 @@ def test_ddim_timesteps_and_mid_range_step():
     x = torch.randn(8, dtype=torch.float64)
     eps = torch.randn(8, dtype=torch.float64)
     ac_t, ac_p = TABLES.alphas_cumprod[500].item(), TABLES.alphas_cumprod[250].item()
-    swapped = (x - math.sqrt(1 - ac_p) * eps) / math.sqrt(ac_t) * math.sqrt(ac_p) + math.sqrt(1 - ac_t) * eps
+    swapped = (x - math.sqrt(1 - ac_p) * eps) / math.sqrt(ac_t) * math.sqrt(ac_p) + math.sqrt(
+        1 - ac_t
+    ) * eps
     right = D.ddim_step(TABLES, x, eps, 500, 250)
     assert (right - swapped).abs().max() > 0.1
 

@@ -29,10 +29,15 @@ def test_accuracy_on_part_of_the_test_split():
 def test_features_shape_dtype_and_determinism():
     images, _ = load_fashion_mnist("test")
     a = extract_features(images[:64], device="cpu")
-    b = extract_features(torch.from_numpy(np.array(images[:64])).float()[:, None] / 255, device="cpu")
+    b = extract_features(
+        torch.from_numpy(np.array(images[:64])).float()[:, None] / 255, device="cpu"
+    )
     assert a.shape == (64, FEATURE_DIM) and a.dtype == torch.float64
     assert torch.allclose(a, b, atol=1e-5)
-    assert torch.equal(extract_features_cached(images[:64], device="cpu"), extract_features_cached(images[:64], device="cpu"))
+    assert torch.equal(
+        extract_features_cached(images[:64], device="cpu"),
+        extract_features_cached(images[:64], device="cpu"),
+    )
 
 
 def test_hw2_copy_of_the_denoiser_matches_course_models():

@@ -41,9 +41,9 @@ def test_non_saturating_generator_loss_is_softplus_of_minus_logits():
 def test_discriminator_loss_is_binary_cross_entropy_with_logits():
     torch.manual_seed(2)
     real, fake = torch.randn(50) * 4, torch.randn(40) * 4
-    expected = F.binary_cross_entropy_with_logits(real, torch.ones(50)) + F.binary_cross_entropy_with_logits(
-        fake, torch.zeros(40)
-    )
+    expected = F.binary_cross_entropy_with_logits(
+        real, torch.ones(50)
+    ) + F.binary_cross_entropy_with_logits(fake, torch.zeros(40))
     assert torch.allclose(gan.discriminator_loss(real, fake), expected, rtol=1e-6)
 
 
@@ -76,5 +76,7 @@ def test_gradient_penalty_back_propagates_into_the_critic():
     fake = torch.rand(3, 1, 28, 28, dtype=torch.float64)
     gp = gan.gradient_penalty(critic, real, fake, torch.rand(3, dtype=torch.float64))
     gp.backward()
-    weights = [p for p in critic.parameters() if p.ndim > 1]  # biases of the last layer cannot matter
+    weights = [
+        p for p in critic.parameters() if p.ndim > 1
+    ]  # biases of the last layer cannot matter
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in weights)

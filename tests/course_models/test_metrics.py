@@ -11,7 +11,9 @@ import torch
 
 from course_models import metrics as M
 
-CUDA = [pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA"))]
+CUDA = [
+    pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA"))
+]
 
 
 def sqrtm_frechet(mu1, sigma1, mu2, sigma2) -> float:
@@ -111,8 +113,12 @@ def test_frechet_of_identical_sets_is_zero_relative_to_traces(two_sets):
 
 def test_frechet_is_symmetric(two_sets):
     a, b = two_sets
-    assert M.frechet_distance(*stats(a), *stats(b)) == pytest.approx(M.frechet_distance(*stats(b), *stats(a)), rel=1e-10)
-    assert M.frechet_distance_from_features(a, b) == pytest.approx(M.frechet_distance_from_features(b, a), rel=1e-10)
+    assert M.frechet_distance(*stats(a), *stats(b)) == pytest.approx(
+        M.frechet_distance(*stats(b), *stats(a)), rel=1e-10
+    )
+    assert M.frechet_distance_from_features(a, b) == pytest.approx(
+        M.frechet_distance_from_features(b, a), rel=1e-10
+    )
 
 
 def test_frechet_is_invariant_under_a_common_rotation(two_sets):
@@ -135,7 +141,10 @@ def test_frechet_float32_fails_when_small_distance_meets_large_traces():
     exact = sqrtm_frechet(mu1, sigma1, mu2, sigma2)
     ours = M.frechet_distance(mu1, sigma1, mu2, sigma2)
     ours_from_float32_input = M.frechet_distance(
-        mu1.astype(np.float32), sigma1.astype(np.float32), mu2.astype(np.float32), sigma2.astype(np.float32)
+        mu1.astype(np.float32),
+        sigma1.astype(np.float32),
+        mu2.astype(np.float32),
+        sigma2.astype(np.float32),
     )
     trace = np.trace(sigma1) + np.trace(sigma2)
     assert abs(ours - exact) < 1e-9 * trace
@@ -269,11 +278,17 @@ def test_metrics_run_on_each_device(device):
     ref_fd = M.frechet_distance_from_features(a, b)
     ta, tb = torch.from_numpy(a).to(device), torch.from_numpy(b).to(device)
     assert M.frechet_distance_from_features(ta, tb) == pytest.approx(ref_fd, rel=1e-9)
-    assert M.frechet_distance(*M.feature_statistics(ta), *M.feature_statistics(tb)) == pytest.approx(ref_fd, rel=1e-9)
-    assert M.kid(ta, tb, subsets=3, subset_size=50) == pytest.approx(M.kid(a, b, subsets=3, subset_size=50), rel=1e-9)
+    assert M.frechet_distance(
+        *M.feature_statistics(ta), *M.feature_statistics(tb)
+    ) == pytest.approx(ref_fd, rel=1e-9)
+    assert M.kid(ta, tb, subsets=3, subset_size=50) == pytest.approx(
+        M.kid(a, b, subsets=3, subset_size=50), rel=1e-9
+    )
     assert M.precision_recall(ta, tb) == M.precision_recall(a, b)
     probs = torch.softmax(torch.from_numpy(a[:, :10]), 1)
-    assert M.inception_score(probs.to(device)) == pytest.approx(M.inception_score(probs.numpy()), rel=1e-9)
+    assert M.inception_score(probs.to(device)) == pytest.approx(
+        M.inception_score(probs.numpy()), rel=1e-9
+    )
 
 
 def test_near_copies_finds_perturbed_copies_only():
@@ -281,7 +296,9 @@ def test_near_copies_finds_perturbed_copies_only():
 
     train = torch.from_numpy(np.array(load_fashion_mnist("train")[0][:3000]))
     test = torch.from_numpy(np.array(load_fashion_mnist("test")[0][:50]))
-    noisy = (train[:20].float() + torch.randn(20, 28, 28, generator=torch.Generator().manual_seed(0)) * 3).clamp(0, 255)
+    noisy = (
+        train[:20].float() + torch.randn(20, 28, 28, generator=torch.Generator().manual_seed(0)) * 3
+    ).clamp(0, 255)
     samples = torch.cat([noisy.round().to(torch.uint8), test])
     is_copy, smallest = M.near_copies(samples, train, rms=0.03)
     assert is_copy[:20].all()

@@ -10,7 +10,9 @@ from torch.nn import functional as F
 EpsModel = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-def linear_beta_schedule(T: int = 1000, beta_start: float = 1e-4, beta_end: float = 0.02) -> torch.Tensor:
+def linear_beta_schedule(
+    T: int = 1000, beta_start: float = 1e-4, beta_end: float = 0.02
+) -> torch.Tensor:
     return torch.linspace(beta_start, beta_end, T, dtype=torch.float64)
 
 
@@ -23,12 +25,16 @@ def _at(table: torch.Tensor, t: torch.Tensor, like: torch.Tensor) -> torch.Tenso
     return v.reshape(-1, *([1] * (like.ndim - 1))).to(like.dtype)
 
 
-def q_sample(x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor, betas: torch.Tensor) -> torch.Tensor:
+def q_sample(
+    x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor, betas: torch.Tensor
+) -> torch.Tensor:
     ac = alphas_cumprod(betas)
     return _at(ac.sqrt(), t, x0) * x0 + _at((1 - ac).sqrt(), t, x0) * noise
 
 
-def ddpm_loss(eps_model: EpsModel, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor, betas: torch.Tensor) -> torch.Tensor:
+def ddpm_loss(
+    eps_model: EpsModel, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor, betas: torch.Tensor
+) -> torch.Tensor:
     return F.mse_loss(eps_model(q_sample(x0, t, noise, betas), t), noise)
 
 
@@ -46,7 +52,9 @@ def posterior_mean_variance(
     return mean, _at(var, t, x_t).expand_as(x_t), _at(logvar, t, x_t).expand_as(x_t)
 
 
-def ddpm_step(eps_model: EpsModel, x_t: torch.Tensor, t: int, noise: torch.Tensor, betas: torch.Tensor) -> torch.Tensor:
+def ddpm_step(
+    eps_model: EpsModel, x_t: torch.Tensor, t: int, noise: torch.Tensor, betas: torch.Tensor
+) -> torch.Tensor:
     b = betas.to(torch.float64)
     ac = alphas_cumprod(b)
     tt = torch.full((x_t.shape[0],), t, dtype=torch.long, device=x_t.device)
@@ -59,7 +67,9 @@ def ddpm_step(eps_model: EpsModel, x_t: torch.Tensor, t: int, noise: torch.Tenso
 
 
 @torch.no_grad()
-def ddpm_sample(eps_model: EpsModel, x_T: torch.Tensor, betas: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+def ddpm_sample(
+    eps_model: EpsModel, x_T: torch.Tensor, betas: torch.Tensor, generator: torch.Generator
+) -> torch.Tensor:
     x = x_T
     for t in reversed(range(betas.numel())):
         if t > 0:
@@ -70,7 +80,9 @@ def ddpm_sample(eps_model: EpsModel, x_T: torch.Tensor, betas: torch.Tensor, gen
     return x
 
 
-def ddim_step(x_t: torch.Tensor, eps: torch.Tensor, t: int, t_prev: int, betas: torch.Tensor) -> torch.Tensor:
+def ddim_step(
+    x_t: torch.Tensor, eps: torch.Tensor, t: int, t_prev: int, betas: torch.Tensor
+) -> torch.Tensor:
     ac = alphas_cumprod(betas)
     a_t = ac[t].item()
     a_prev = ac[t_prev].item() if t_prev >= 0 else 1.0
@@ -79,7 +91,9 @@ def ddim_step(x_t: torch.Tensor, eps: torch.Tensor, t: int, t_prev: int, betas: 
 
 
 @torch.no_grad()
-def ddim_sample(eps_model: EpsModel, x_T: torch.Tensor, betas: torch.Tensor, steps: int = 50) -> torch.Tensor:
+def ddim_sample(
+    eps_model: EpsModel, x_T: torch.Tensor, betas: torch.Tensor, steps: int = 50
+) -> torch.Tensor:
     T = betas.numel()
     ts = [int(v) for v in torch.linspace(T - 1, 0, steps, dtype=torch.float64).round()]
     x = x_T

@@ -6,7 +6,9 @@ import numpy as np
 import torch
 
 
-def frechet_distance(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np.ndarray) -> float:
+def frechet_distance(
+    mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np.ndarray
+) -> float:
     mu1, mu2 = np.asarray(mu1, np.float64), np.asarray(mu2, np.float64)
     s1, s2 = np.asarray(sigma1, np.float64), np.asarray(sigma2, np.float64)
     w, v = np.linalg.eigh((s1 + s1.T) / 2)
@@ -31,7 +33,11 @@ def _mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def kid(
-    features1: np.ndarray, features2: np.ndarray, subsets: int = 100, subset_size: int = 1000, seed: int = 0
+    features1: np.ndarray,
+    features2: np.ndarray,
+    subsets: int = 100,
+    subset_size: int = 1000,
+    seed: int = 0,
 ) -> tuple[float, float]:
     f1, f2 = np.asarray(features1, np.float64), np.asarray(features2, np.float64)
     m = min(subset_size, len(f1), len(f2))
@@ -48,7 +54,9 @@ def _dist(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return torch.cdist(a, b, compute_mode="donot_use_mm_for_euclid_dist")
 
 
-def precision_recall(real_features: np.ndarray, generated_features: np.ndarray, k: int = 3) -> tuple[float, float]:
+def precision_recall(
+    real_features: np.ndarray, generated_features: np.ndarray, k: int = 3
+) -> tuple[float, float]:
     real = torch.as_tensor(np.asarray(real_features, np.float64))
     gen = torch.as_tensor(np.asarray(generated_features, np.float64))
     real_radii = _dist(real, real).kthvalue(k + 1, dim=1).values
