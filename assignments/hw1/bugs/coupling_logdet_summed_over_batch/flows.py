@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -63,8 +64,9 @@ class AffineCoupling(nn.Module):
             nn.Conv2d(hidden, 2 * channels, 3, padding=1),
         )
         # Start at the identity (Glow); the grader perturbs the parameters before checking.
-        nn.init.zeros_(self.net[-1].weight)
-        nn.init.zeros_(self.net[-1].bias)
+        last = cast(nn.Conv2d, self.net[-1])
+        nn.init.zeros_(last.weight)
+        nn.init.zeros_(cast(torch.Tensor, last.bias))
 
     def _mask(self, x: torch.Tensor) -> torch.Tensor:
         _, c, h, w = x.shape
@@ -87,6 +89,8 @@ class AffineCoupling(nn.Module):
 
 
 class ActNorm(nn.Module):
+    initialized: torch.Tensor
+
     def __init__(self, channels: int) -> None:
         super().__init__()
         self.bias = nn.Parameter(torch.zeros(1, channels, 1, 1))
@@ -151,7 +155,7 @@ class Flow(nn.Module):
 
     def inverse(self, z: torch.Tensor) -> torch.Tensor:
         for layer in reversed(self.layers):
-            z = layer.inverse(z)
+            z = cast(Any, layer).inverse(z)
         return z
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:

@@ -121,8 +121,14 @@ class VAE(nn.Module):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             self.encoder = GaussianEncoder(in_features, hidden_sizes, latent_dim)
-            decoder_cls = {"bernoulli": BernoulliDecoder, "gaussian": GaussianDecoder}[likelihood]
-            self.decoder = decoder_cls(latent_dim, list(reversed(hidden_sizes)), in_features)
+            decoder_hidden = list(reversed(hidden_sizes))
+            if likelihood not in ("bernoulli", "gaussian"):
+                raise ValueError("likelihood must be 'bernoulli' or 'gaussian'")
+            self.decoder: BernoulliDecoder | GaussianDecoder = (
+                BernoulliDecoder(latent_dim, decoder_hidden, in_features)
+                if likelihood == "bernoulli"
+                else GaussianDecoder(latent_dim, decoder_hidden, in_features)
+            )
 
     def elbo(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """One-sample ELBO per example ``(B,)``: ``E_q log p(x|z) − KL(q(z|x) || p(z))``.

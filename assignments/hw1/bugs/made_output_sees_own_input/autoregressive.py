@@ -17,6 +17,7 @@ weights into these classes, so the parameter and buffer names are part of the co
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import torch
 import torch.nn.functional as F
@@ -71,6 +72,8 @@ def made_masks(
 class MaskedLinear(nn.Linear):
     """``nn.Linear`` whose weight is multiplied by a fixed 0/1 ``mask`` buffer in every forward."""
 
+    mask: torch.Tensor
+
     def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
         super().__init__(in_features, out_features, bias)
         self.register_buffer("mask", torch.ones(out_features, in_features))
@@ -94,6 +97,8 @@ class MADE(nn.Module):
             degrees) each time it is called, e.g. once per training step.
         seed: seeds the weights' initialisation and the random degrees/orders.
     """
+
+    order: torch.Tensor
 
     def __init__(
         self,
@@ -127,8 +132,11 @@ class MADE(nn.Module):
             raise ValueError(f"order must be a permutation of range({self.in_features})")
         self.order.copy_(order)
         generator = self._generator if self.random_degrees else None
-        for layer, mask in zip(self.layers, made_masks(order, self.hidden_sizes, generator), strict=False):
+        for layer, mask in zip(self._masked_layers(), made_masks(order, self.hidden_sizes, generator), strict=True):
             layer.set_mask(mask)
+
+    def _masked_layers(self) -> list[MaskedLinear]:
+        return [cast(MaskedLinear, layer) for layer in self.layers]
 
     def resample(self) -> None:
         """Order-agnostic training: draw a fresh random order (and degrees)."""
@@ -157,7 +165,7 @@ class MADE(nn.Module):
         Uniform draws come from ``generator`` on the CPU, so a seed gives the same samples on
         every device.
         """
-        weight = self.layers[0].weight
+        weight = self._masked_layers()[0].weight
         x = torch.zeros(n, self.in_features, device=weight.device, dtype=weight.dtype)
         for d in self.order.tolist():
             p = torch.sigmoid(self(x)[:, d])
@@ -189,6 +197,8 @@ def pixelcnn_mask(kernel_size: int, mask_type: str, in_channels: int = 1, out_ch
 class MaskedConv2d(nn.Conv2d):
     """``nn.Conv2d`` (same padding, odd kernel) with a fixed type A/B ``mask`` buffer."""
 
+    mask: torch.Tensor
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, mask_type: str) -> None:
         if kernel_size % 2 != 1:
             raise ValueError("kernel_size must be odd")
@@ -197,7 +207,7 @@ class MaskedConv2d(nn.Conv2d):
         self.register_buffer("mask", pixelcnn_mask(kernel_size, mask_type, in_channels, out_channels))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
+        return F.conv2d(x, self.weight * self.mask, self.bias, padding=cast(tuple[int, int], self.padding))
 
 
 class PixelCNN(nn.Module):
@@ -237,7 +247,7 @@ class PixelCNN(nn.Module):
         self, n: int, height: int, width: int, generator: torch.Generator | None = None
     ) -> torch.Tensor:
         """``n`` binary images ``(n, 1, H, W)`` drawn pixel by pixel in raster order."""
-        weight = self.layers[0].weight
+        weight = cast(MaskedConv2d, self.layers[0]).weight
         x = torch.zeros(n, 1, height, width, device=weight.device, dtype=weight.dtype)
         for i in range(height):
             for j in range(width):
