@@ -29,8 +29,13 @@ def main() -> None:
     args = parser.parse_args()
     for i in range(args.repeat):
         t0 = time.monotonic()
-        report = grade(ROOT / "assignments" / "hw1", ROOT / "assignments" / "hw1" / "reference",
-                       backend=args.backend, seed=args.seed + i, device=args.device)
+        report = grade(
+            ROOT / "assignments" / "hw1",
+            ROOT / "assignments" / "hw1" / "reference",
+            backend=args.backend,
+            seed=args.seed + i,
+            device=args.device,
+        )
         wall = time.monotonic() - t0
         data = report.to_results_json()
         phases = data.get("phases", {})
@@ -43,7 +48,9 @@ def main() -> None:
             f"peak memory: sandbox {sandbox_peak / 2**20:.0f} MiB, verify process {verify_peak / 2**20:.0f} MiB"
         )
         for name, task in data.get("tasks", {}).items():
-            print(f"  task {name}: {task.get('status')} {task.get('wall_s')} s, max rss {task.get('max_rss_kb', 0) / 1024:.0f} MiB")
+            print(
+                f"  task {name}: {task.get('status')} {task.get('wall_s')} s, max rss {task.get('max_rss_kb', 0) / 1024:.0f} MiB"
+            )
 
 
 if __name__ == "__main__":

@@ -54,15 +54,24 @@ def _one(seed: int) -> dict[str, float]:
         out = Path(tmp)
         names = ("autoregressive", "vae", "train_made", "train_vae")
         for name in names:
-            ctx = TaskContext(task=name, seed=seed, device="cpu", out_root=out, submission_dir=HERE / "reference",
-                              data_dir=data_dir(), output_bytes=64 << 20)
+            ctx = TaskContext(
+                task=name,
+                seed=seed,
+                device="cpu",
+                out_root=out,
+                submission_dir=HERE / "reference",
+                data_dir=data_dir(),
+                output_bytes=64 << 20,
+            )
             t0 = time.monotonic()
             getattr(tasks, f"task_{name}")(ctx)
             metrics[f"time_{name}"] = time.monotonic() - t0
         statuses = {n: TaskStatus("ok", "") for n in names}
 
         def run(check: str, task: str):
-            ctx = CheckContext(check=check, task=task, seed=seed, device="cpu", out_root=out, statuses=statuses)
+            ctx = CheckContext(
+                check=check, task=task, seed=seed, device="cpu", out_root=out, statuses=statuses
+            )
             try:
                 return getattr(checks, f"check_{check}")(ctx).metrics
             except Exception as exc:  # a failed check: record it, never lose the run
@@ -73,8 +82,14 @@ def _one(seed: int) -> dict[str, float]:
         metrics["made_bpd"] = run("made_heldout_bpd", "train_made").get("bpd", nan)
         metrics["vae_nll"] = run("vae_heldout_nll", "train_vae").get("neg_elbo_nats", nan)
         metrics["chi2"] = run("made_sample", "autoregressive").get("chi2", nan)
-        ctx = CheckContext(check="vae_bound_order", task="train_vae", seed=seed, device="cpu", out_root=out,
-                           statuses=statuses)
+        ctx = CheckContext(
+            check="vae_bound_order",
+            task="train_vae",
+            seed=seed,
+            device="cpu",
+            out_root=out,
+            statuses=statuses,
+        )
         order = checks.bound_means(ctx)
         metrics["gap_iwae5"] = order["iwae5"] - order["elbo"]
         metrics["gap_iwae50"] = order["iwae50"] - order["iwae5"]
@@ -95,8 +110,13 @@ def summarise(rows: list[dict[str, float]]) -> str:
         raise KeyError(name)
 
     failed = [f"seed {r['seed']}: {f}" for r in rows for f in r.get("failed", [])]
-    lines = [f"{len(rows)} seeds ({min(r['seed'] for r in rows)}..{max(r['seed'] for r in rows)})", ""]
-    lines.append("| metric | mean | sd | min | max | threshold | z of threshold | P(fail), normal fit |")
+    lines = [
+        f"{len(rows)} seeds ({min(r['seed'] for r in rows)}..{max(r['seed'] for r in rows)})",
+        "",
+    ]
+    lines.append(
+        "| metric | mean | sd | min | max | threshold | z of threshold | P(fail), normal fit |"
+    )
     lines.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
     spec = {
         "made_bpd": ("MADE_BPD_PASS", "upper"),
@@ -120,7 +140,11 @@ def summarise(rows: list[dict[str, float]]) -> str:
             f"{threshold_name or '0'} = {threshold:g} | {z:.1f} | {p:.1e} |"
         )
     times = {k: sum(r[k] for r in rows) / len(rows) for k in rows[0] if k.startswith("time_")}
-    lines += ["", "mean task seconds per seed (1 thread): " + ", ".join(f"{k[5:]} {v:.2f}" for k, v in times.items())]
+    lines += [
+        "",
+        "mean task seconds per seed (1 thread): "
+        + ", ".join(f"{k[5:]} {v:.2f}" for k, v in times.items()),
+    ]
     lines += ["", f"checks failed on the reference: {len(failed)}", *failed]
     return "\n".join(lines)
 

@@ -61,7 +61,9 @@ def _get(t: dict[str, torch.Tensor], key: str) -> torch.Tensor:
     return value.to(F64) if value.is_floating_point() else value
 
 
-def _load(model: torch.nn.Module, t: dict[str, torch.Tensor], prefix: str, what: str) -> torch.nn.Module:
+def _load(
+    model: torch.nn.Module, t: dict[str, torch.Tensor], prefix: str, what: str
+) -> torch.nn.Module:
     """Load the exported state (keys ``prefix.<name>``) into a reference module, in float64."""
     state = {k[len(prefix) + 1 :]: v for k, v in t.items() if k.startswith(prefix + ".")}
     expected = model.state_dict()
@@ -74,7 +76,9 @@ def _load(model: torch.nn.Module, t: dict[str, torch.Tensor], prefix: str, what:
         )
     for k, v in state.items():
         if tuple(v.shape) != tuple(expected[k].shape):
-            raise CheckFailed(f"{what}: {k} has shape {tuple(v.shape)}, the spec says {tuple(expected[k].shape)}")
+            raise CheckFailed(
+                f"{what}: {k} has shape {tuple(v.shape)}, the spec says {tuple(expected[k].shape)}"
+            )
         state[k] = v.to(expected[k].dtype) if not expected[k].is_floating_point() else v.to(F64)
     model = model.to(F64)
     model.load_state_dict(state)
@@ -95,14 +99,18 @@ def _close(actual: torch.Tensor, expected: torch.Tensor, what: str, scale: float
         )
 
 
-def _jacobian_per_sample(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+def _jacobian_per_sample(
+    f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor
+) -> torch.Tensor:
     """``(B, out, in)``: Jacobian of ``f`` (batched) for each sample separately."""
     rows = []
     for xi in x:
         shape = xi.shape
         rows.append(
             torch.autograd.functional.jacobian(
-                lambda v, shape=shape: f(v.view(1, *shape)).reshape(-1), xi.reshape(-1), vectorize=True
+                lambda v, shape=shape: f(v.view(1, *shape)).reshape(-1),
+                xi.reshape(-1),
+                vectorize=True,
             )
         )
     return torch.stack(rows)
@@ -115,7 +123,9 @@ def _parts(results: list[tuple[str, bool, str]], metrics: dict | None = None) ->
     score = len(passed) / len(results)
     if not passed:
         raise CheckFailed("; ".join(failed))
-    text = f"{len(passed)}/{len(results)} parts correct" + ("; " + "; ".join(failed) if failed else "")
+    text = f"{len(passed)}/{len(results)} parts correct" + (
+        "; " + "; ".join(failed) if failed else ""
+    )
     return CheckResult(score=score, output=text, metrics=metrics or {})
 
 
@@ -128,11 +138,15 @@ def _part(name: str, fn: Callable[[], None]) -> tuple[str, bool, str]:
 
 
 # -------------------------------------------------------------------------------- MADE
-def _made(t: dict[str, torch.Tensor], prefix: str, d: int, hidden: list[int], what: str) -> ref_ar.MADE:
+def _made(
+    t: dict[str, torch.Tensor], prefix: str, d: int, hidden: list[int], what: str
+) -> ref_ar.MADE:
     return _load(ref_ar.MADE(d, hidden), t, prefix, what)
 
 
-def _made_leaks(made: ref_ar.MADE, order: torch.Tensor, x: torch.Tensor) -> tuple[float, tuple[int, int] | None]:
+def _made_leaks(
+    made: ref_ar.MADE, order: torch.Tensor, x: torch.Tensor
+) -> tuple[float, tuple[int, int] | None]:
     jac = _jacobian_per_sample(made, x).abs().sum(0)
     forbidden = ~C.allowed_connections(order)
     leak = jac * forbidden
@@ -144,7 +158,9 @@ def _made_leaks(made: ref_ar.MADE, order: torch.Tensor, x: torch.Tensor) -> tupl
 
 def _check_order(made: ref_ar.MADE, order: torch.Tensor) -> None:
     if not torch.equal(made.order.cpu(), order):
-        raise CheckFailed(f"the MADE's order buffer is {made.order.tolist()}, but it was built with order={order.tolist()}")
+        raise CheckFailed(
+            f"the MADE's order buffer is {made.order.tolist()}, but it was built with order={order.tolist()}"
+        )
 
 
 def check_made_forward(ctx) -> CheckResult:
@@ -152,8 +168,14 @@ def check_made_forward(ctx) -> CheckResult:
     made = _made(t, "made_init", C.MADE_D, C.MADE_HIDDEN, "MADE")
     x = C.made_inputs(ctx.seed)
     with torch.no_grad():
-        _close(_get(t, "made_init_logits"), made(x), "MADE logits (your forward vs. masked layers of your weights)")
-    return CheckResult(score=1.0, output="forward equals the masked network of the exported weights and masks")
+        _close(
+            _get(t, "made_init_logits"),
+            made(x),
+            "MADE logits (your forward vs. masked layers of your weights)",
+        )
+    return CheckResult(
+        score=1.0, output="forward equals the masked network of the exported weights and masks"
+    )
 
 
 def check_made_causal(ctx) -> CheckResult:
@@ -167,7 +189,11 @@ def check_made_causal(ctx) -> CheckResult:
         raise CheckFailed(
             f"output {i} depends on input {j} (|dJ| = {leak:.3g}), which is not before it in the order {order.tolist()}"
         )
-    return CheckResult(score=1.0, output=f"causal in the order {order.tolist()} (Jacobian)", metrics={"max_leak": 0.0})
+    return CheckResult(
+        score=1.0,
+        output=f"causal in the order {order.tolist()} (Jacobian)",
+        metrics={"max_leak": 0.0},
+    )
 
 
 def check_made_connectivity(ctx) -> CheckResult:
@@ -189,7 +215,9 @@ def check_made_connectivity(ctx) -> CheckResult:
             f"are missing, e.g. input {j} -> output {i}"
         )
     metrics = {"allowed_connections_present": float(present.mean())}
-    return CheckResult(score=1.0, output="every allowed input -> output connection exists", metrics=metrics)
+    return CheckResult(
+        score=1.0, output="every allowed input -> output connection exists", metrics=metrics
+    )
 
 
 def check_made_after_training(ctx) -> CheckResult:
@@ -241,7 +269,9 @@ def check_made_sample(ctx) -> CheckResult:
         raise CheckFailed("samples are not 0/1")
     chi2 = _chi_square(s, p)
     if chi2 > SAMPLE_CHI2_MAX:
-        raise CheckFailed(f"the samples do not follow the model: chi-square {chi2:.1f} > {SAMPLE_CHI2_MAX}")
+        raise CheckFailed(
+            f"the samples do not follow the model: chi-square {chi2:.1f} > {SAMPLE_CHI2_MAX}"
+        )
     return CheckResult(score=1.0, output=f"chi-square {chi2:.1f} (15 dof)", metrics={"chi2": chi2})
 
 
@@ -285,7 +315,9 @@ def check_pixelcnn_forward(ctx) -> CheckResult:
             _pixelcnn(t, "trained")(x),
             "PixelCNN logits after training (is the mask applied in every forward?)",
         )
-    return CheckResult(score=1.0, output="forward equals the masked network of the exported weights and masks")
+    return CheckResult(
+        score=1.0, output="forward equals the masked network of the exported weights and masks"
+    )
 
 
 def check_pixelcnn_causal(ctx) -> CheckResult:
@@ -294,12 +326,16 @@ def check_pixelcnn_causal(ctx) -> CheckResult:
     for prefix in ("init", "trained"):
         leak = _pixelcnn_leak(_pixelcnn(t, prefix), x)
         if leak:
-            raise CheckFailed(f"{leak} ({'at init' if prefix == 'init' else 'after 3 optimiser steps'})")
+            raise CheckFailed(
+                f"{leak} ({'at init' if prefix == 'init' else 'after 3 optimiser steps'})"
+            )
     mask_a = _get(t, "init.layers.0.mask")
     k = mask_a.shape[-1] // 2
     if (mask_a[..., k, k] != 0).any():
         raise CheckFailed("the type A mask includes the centre pixel")
-    return CheckResult(score=1.0, output="receptive field causal in raster order, at init and after training")
+    return CheckResult(
+        score=1.0, output="receptive field causal in raster order, at init and after training"
+    )
 
 
 def check_pixelcnn_log_prob(ctx) -> CheckResult:
@@ -312,11 +348,15 @@ def check_pixelcnn_log_prob(ctx) -> CheckResult:
     total = float(torch.logsumexp(got, 0))
     if abs(total) > 1e-6:
         raise CheckFailed(f"p(x) over all 16 binary 2x2 images sums to exp({total:.3g}), not 1")
-    return CheckResult(score=1.0, output="exact log-likelihood; sums to 1 over all 2x2 binary images")
+    return CheckResult(
+        score=1.0, output="exact log-likelihood; sums to 1 over all 2x2 binary images"
+    )
 
 
 # -------------------------------------------------------------------------------- VAE
-def _vae(t: dict[str, torch.Tensor], prefix: str, d: int, hidden: list[int], latent: int) -> ref_vae.VAE:
+def _vae(
+    t: dict[str, torch.Tensor], prefix: str, d: int, hidden: list[int], latent: int
+) -> ref_vae.VAE:
     return _load(ref_vae.VAE(d, hidden, latent), t, prefix, "VAE")
 
 
@@ -343,13 +383,18 @@ def check_vae_reparam(ctx) -> CheckResult:
     return CheckResult(score=1.0, output="z is reparameterised; gradients reach mu and logvar")
 
 
-def _reference_elbos(vae: ref_vae.VAE, x: torch.Tensor, eps: torch.Tensor) -> dict[str, torch.Tensor]:
+def _reference_elbos(
+    vae: ref_vae.VAE, x: torch.Tensor, eps: torch.Tensor
+) -> dict[str, torch.Tensor]:
     """The ELBO with the given noise: closed-form KL, and the allowed Monte-Carlo KL."""
     mu, logvar = vae.encoder(x)
     z = mu + torch.exp(0.5 * logvar) * eps
     rec = vae.decoder.log_prob(x, z)
     mc_kl = ref_vae.gaussian_log_density(z, mu, logvar) - ref_vae.standard_normal_log_density(z)
-    return {"closed-form KL": rec - ref_vae.kl_standard_normal(mu, logvar), "Monte-Carlo KL": rec - mc_kl}
+    return {
+        "closed-form KL": rec - ref_vae.kl_standard_normal(mu, logvar),
+        "Monte-Carlo KL": rec - mc_kl,
+    }
 
 
 def check_vae_elbo(ctx) -> CheckResult:
@@ -362,7 +407,9 @@ def check_vae_elbo(ctx) -> CheckResult:
         _close(_get(t, "enc_mu"), mu, "encoder mean")
         _close(_get(t, "enc_logvar"), logvar, "encoder log-variance")
         _close(_get(t, "dec_logits"), vae.decoder(inp["z"]), "decoder logits")
-    eps = torch.randn((C.VAE_BATCH, C.VAE_LATENT), generator=C.generator(ctx.seed, "vae", "elbo"), dtype=F64)
+    eps = torch.randn(
+        (C.VAE_BATCH, C.VAE_LATENT), generator=C.generator(ctx.seed, "vae", "elbo"), dtype=F64
+    )
     got = _get(t, "elbo")
     errors = {}
     for variant, elbo in _reference_elbos(vae, x, eps).items():
@@ -375,11 +422,15 @@ def check_vae_elbo(ctx) -> CheckResult:
         (-elbo.mean()).backward()
         for name, p in vae.named_parameters():
             _close(_get(t, f"elbo_grad.{name}"), p.grad, f"gradient of -mean(ELBO) w.r.t. {name}")
-        return CheckResult(score=1.0, output=f"ELBO ({variant}) and its gradients match the reference")
+        return CheckResult(
+            score=1.0, output=f"ELBO ({variant}) and its gradients match the reference"
+        )
     raise CheckFailed(errors["closed-form KL"])
 
 
-def _reference_log_weights(vae: ref_vae.VAE, x: torch.Tensor, k: int, g: torch.Generator) -> torch.Tensor:
+def _reference_log_weights(
+    vae: ref_vae.VAE, x: torch.Tensor, k: int, g: torch.Generator
+) -> torch.Tensor:
     with torch.no_grad():
         return vae.log_weights(x, k, generator=g)
 
@@ -390,7 +441,9 @@ def check_vae_iwae(ctx) -> CheckResult:
     x = C.vae_inputs(ctx.seed)["x"]
     lw = _reference_log_weights(vae, x, C.IWAE_K, C.generator(ctx.seed, "vae", "lw"))
     _close(_get(t, "log_weights"), lw, "log-weights log p(x, z_i) - log q(z_i | x)")
-    _close(_get(t, "iwae"), torch.logsumexp(lw, 0) - math.log(C.IWAE_K), f"IWAE bound (k = {C.IWAE_K})")
+    _close(
+        _get(t, "iwae"), torch.logsumexp(lw, 0) - math.log(C.IWAE_K), f"IWAE bound (k = {C.IWAE_K})"
+    )
     return CheckResult(score=1.0, output="log-weights and IWAE bound match the reference")
 
 
@@ -401,14 +454,18 @@ def bound_means(ctx) -> dict[str, float]:
     for name in ("elbo", "iwae5", "iwae50"):
         v = _get(t, name)
         if v.shape != (C.ORDER_REPEATS, C.ORDER_BATCH) or not torch.isfinite(v).all():
-            raise CheckFailed(f"{name}: expected finite values of shape ({C.ORDER_REPEATS}, {C.ORDER_BATCH})")
+            raise CheckFailed(
+                f"{name}: expected finite values of shape ({C.ORDER_REPEATS}, {C.ORDER_BATCH})"
+            )
         means[name] = float(v.mean())
     return means
 
 
 def check_vae_bound_order(ctx) -> CheckResult:
     means = bound_means(ctx)
-    text = f"mean ELBO {means['elbo']:.4f}, IWAE_5 {means['iwae5']:.4f}, IWAE_50 {means['iwae50']:.4f}"
+    text = (
+        f"mean ELBO {means['elbo']:.4f}, IWAE_5 {means['iwae5']:.4f}, IWAE_50 {means['iwae50']:.4f}"
+    )
     if not means["elbo"] <= means["iwae5"] <= means["iwae50"]:
         raise CheckFailed("expected ELBO <= IWAE_5 <= IWAE_50 on average: " + text)
     return CheckResult(score=1.0, output=text, metrics=means)
@@ -421,7 +478,12 @@ def check_vae_iwae_stable(ctx) -> CheckResult:
 
     def bound(key, lw, scale):
         expected = torch.logsumexp(lw.to(F64), 0) - math.log(lw.shape[0])
-        _close(_get(t, key), expected, f"iwae_bound at log-weights near {float(lw.mean()):.0f}", scale=scale)
+        _close(
+            _get(t, key),
+            expected,
+            f"iwae_bound at log-weights near {float(lw.mean()):.0f}",
+            scale=scale,
+        )
 
     results.append(_part("float64", lambda: bound("bound_lw64", inp["lw64"], 1.0)))
     # float32 input: allow float32 rounding (about 1e-7 relative of |300|)
@@ -431,7 +493,11 @@ def check_vae_iwae_stable(ctx) -> CheckResult:
         vae = _vae(t, "big", C.BIG_D, C.BIG_HIDDEN, C.BIG_LATENT)
         lw = _reference_log_weights(vae, inp["x_big"], C.BIG_K, C.generator(ctx.seed, "vae", "big"))
         _close(_get(t, "big_log_weights"), lw, f"log-weights of the {C.BIG_D}-dimensional VAE")
-        _close(_get(t, "big_iwae"), torch.logsumexp(lw, 0) - math.log(C.BIG_K), f"IWAE bound in {C.BIG_D} dimensions")
+        _close(
+            _get(t, "big_iwae"),
+            torch.logsumexp(lw, 0) - math.log(C.BIG_K),
+            f"IWAE bound in {C.BIG_D} dimensions",
+        )
 
     results.append(_part(f"{C.BIG_D}-dimensional VAE", big))
     return _parts(results)
@@ -445,26 +511,50 @@ def _flow_parts(layer, x, y, logdet, x_rec, label: str) -> list[tuple[str, bool,
 
     def det():
         if tuple(logdet.shape) != (x.shape[0],):
-            raise CheckFailed(f"logdet has shape {tuple(logdet.shape)}, expected one value per example ({x.shape[0]},)")
+            raise CheckFailed(
+                f"logdet has shape {tuple(logdet.shape)}, expected one value per example ({x.shape[0]},)"
+            )
         jac = _jacobian_per_sample(lambda v: layer(v)[0], x)
         expected = torch.linalg.slogdet(jac)[1]
         if float(expected.abs().max()) < 1e-3:
-            raise CheckFailed("the exported parameters are at the identity: perturbation not applied")
+            raise CheckFailed(
+                "the exported parameters are at the identity: perturbation not applied"
+            )
         _close(logdet, expected, f"{label} log|det J| per example (autograd Jacobian)")
 
     def inverse():
         _close(x_rec, x, f"{label} inverse(forward(x))", scale=10.0)
 
-    return [_part(f"{label} forward", forward), _part(f"{label} log-det", det), _part(f"{label} inverse", inverse)]
+    return [
+        _part(f"{label} forward", forward),
+        _part(f"{label} log-det", det),
+        _part(f"{label} inverse", inverse),
+    ]
 
 
 def check_flow_coupling(ctx) -> CheckResult:
     t = _tensors(ctx, "flows", "coupling")
     x = C.flow_inputs(ctx.seed)["x"]
     results = []
-    for name, mask_type, parity in (("cb0", "checkerboard", 0), ("cb1", "checkerboard", 1), ("ch1", "channel", 1)):
-        layer = _load(ref_flows.AffineCoupling(C.FLOW_SHAPE[0], C.FLOW_HIDDEN, mask_type, parity), t, name, "AffineCoupling")
-        results += _flow_parts(layer, x, _get(t, f"{name}_y"), _get(t, f"{name}_logdet"), _get(t, f"{name}_x_rec"), f"{mask_type}/{parity}")
+    for name, mask_type, parity in (
+        ("cb0", "checkerboard", 0),
+        ("cb1", "checkerboard", 1),
+        ("ch1", "channel", 1),
+    ):
+        layer = _load(
+            ref_flows.AffineCoupling(C.FLOW_SHAPE[0], C.FLOW_HIDDEN, mask_type, parity),
+            t,
+            name,
+            "AffineCoupling",
+        )
+        results += _flow_parts(
+            layer,
+            x,
+            _get(t, f"{name}_y"),
+            _get(t, f"{name}_logdet"),
+            _get(t, f"{name}_x_rec"),
+            f"{mask_type}/{parity}",
+        )
     return _parts(results)
 
 
@@ -483,7 +573,9 @@ def check_flow_actnorm(ctx) -> CheckResult:
     if not bool(layer.initialized):
         raise CheckFailed("the initialized buffer is 0 after the first forward")
     x = inp["x"]
-    return _parts(_flow_parts(layer, x, _get(t, "y"), _get(t, "logdet"), _get(t, "x_rec"), "ActNorm"))
+    return _parts(
+        _flow_parts(layer, x, _get(t, "y"), _get(t, "logdet"), _get(t, "x_rec"), "ActNorm")
+    )
 
 
 def check_flow_invconv(ctx) -> CheckResult:
@@ -496,7 +588,14 @@ def check_flow_invconv(ctx) -> CheckResult:
             raise CheckFailed("InvConv1x1.weight is not the (C, C) matrix the grader set")
         layer = _load(ref_flows.InvConv1x1(C.FLOW_SHAPE[0]), t, name, "InvConv1x1")
         sign = "det < 0" if name == "w_neg" else "det > 0"
-        results += _flow_parts(layer, x, _get(t, f"{name}_y"), _get(t, f"{name}_logdet"), _get(t, f"{name}_x_rec"), f"1x1 conv ({sign})")
+        results += _flow_parts(
+            layer,
+            x,
+            _get(t, f"{name}_y"),
+            _get(t, f"{name}_logdet"),
+            _get(t, f"{name}_x_rec"),
+            f"1x1 conv ({sign})",
+        )
     return _parts(results)
 
 
@@ -518,16 +617,27 @@ def check_flow_log_prob(ctx) -> CheckResult:
     inp = C.flow_inputs(ctx.seed)
     flow = _load(_reference_flow(), t, "flow", "Flow")
     x = inp["x"]
-    results = _flow_parts(flow, x, _get(t, "z"), _get(t, "logdet"), flow.inverse(flow(x)[0]).detach(), "Flow")[:2]
+    results = _flow_parts(
+        flow, x, _get(t, "z"), _get(t, "logdet"), flow.inverse(flow(x)[0]).detach(), "Flow"
+    )[:2]
 
     def log_prob():
         with torch.no_grad():
             _close(_get(t, "log_prob"), flow.log_prob(x), "Flow.log_prob")
 
     def sample():
-        z = torch.randn((C.FLOW_BATCH, *C.FLOW_SHAPE), generator=C.generator(ctx.seed, "flows", "sample"), dtype=torch.float32)
+        z = torch.randn(
+            (C.FLOW_BATCH, *C.FLOW_SHAPE),
+            generator=C.generator(ctx.seed, "flows", "sample"),
+            dtype=torch.float32,
+        )
         with torch.no_grad():
-            _close(_get(t, "samples"), flow.inverse(z.to(F64)), "Flow.sample = inverse of the seeded base draw", scale=10.0)
+            _close(
+                _get(t, "samples"),
+                flow.inverse(z.to(F64)),
+                "Flow.sample = inverse of the seeded base draw",
+                scale=10.0,
+            )
 
     results += [_part("log_prob", log_prob), _part("sample", sample)]
     return _parts(results)
@@ -540,7 +650,13 @@ _HELD_OUT: dict[str, torch.Tensor] = {}
 def _held_out(ctx) -> torch.Tensor:
     if "x" not in _HELD_OUT:
         data = ctx.held_out()
-        images = data[0] if isinstance(data, (tuple, list)) else data["images"] if isinstance(data, dict) else data
+        images = (
+            data[0]
+            if isinstance(data, (tuple, list))
+            else data["images"]
+            if isinstance(data, dict)
+            else data
+        )
         if not isinstance(images, torch.Tensor):
             images = torch.from_numpy(numpy.array(images, copy=True))
         _HELD_OUT["x"] = C.binarize(images)
@@ -564,7 +680,9 @@ def check_made_heldout_bpd(ctx) -> CheckResult:
     for layer in made.layers[1:]:
         paths = layer.mask @ paths
     if (paths[~C.allowed_connections(natural)] != 0).any():
-        raise CheckFailed("the trained MADE's masks are not autoregressive: its likelihood is not a distribution")
+        raise CheckFailed(
+            "the trained MADE's masks are not autoregressive: its likelihood is not a distribution"
+        )
     x = _held_out(ctx)
     with torch.no_grad():
         nll = -made.log_prob(x.to(F64)).mean()

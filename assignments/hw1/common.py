@@ -104,7 +104,9 @@ def small_order(seed: int) -> torch.Tensor:
 
 
 def made_inputs(seed: int) -> torch.Tensor:
-    return torch.rand(MADE_N_INPUTS, MADE_D, generator=generator(seed, "made", "x"), dtype=torch.float64)
+    return torch.rand(
+        MADE_N_INPUTS, MADE_D, generator=generator(seed, "made", "x"), dtype=torch.float64
+    )
 
 
 def made_train_batch(seed: int) -> torch.Tensor:
@@ -119,7 +121,9 @@ def pixelcnn_inputs(seed: int) -> torch.Tensor:
 
 def pixelcnn_train_batch(seed: int) -> torch.Tensor:
     g = generator(seed, "pixelcnn", "train")
-    return (torch.rand(8, 1, PIXELCNN_SIZE, PIXELCNN_SIZE, generator=g, dtype=torch.float64) < 0.4).double()
+    return (
+        torch.rand(8, 1, PIXELCNN_SIZE, PIXELCNN_SIZE, generator=g, dtype=torch.float64) < 0.4
+    ).double()
 
 
 def vae_inputs(seed: int) -> dict[str, torch.Tensor]:
@@ -148,7 +152,8 @@ def flow_inputs(seed: int) -> dict[str, torch.Tensor]:
     return {
         "x": torch.randn(shape, generator=g, dtype=f64) * scales,
         # ActNorm init batch: channel means and scales far from 0 and 1
-        "x_init": torch.randn(64, *FLOW_SHAPE, generator=g, dtype=f64) * torch.tensor([3.0, 0.4], dtype=f64)[:, None, None]
+        "x_init": torch.randn(64, *FLOW_SHAPE, generator=g, dtype=f64)
+        * torch.tensor([3.0, 0.4], dtype=f64)[:, None, None]
         + torch.tensor([2.0, -1.0], dtype=f64)[:, None, None],
         "w_neg": perturbed_weight(g, FLOW_SHAPE[0], negative=True),
         "w_pos": perturbed_weight(g, FLOW_SHAPE[0], negative=False),
@@ -158,7 +163,9 @@ def flow_inputs(seed: int) -> dict[str, torch.Tensor]:
 def perturbed_weight(g: torch.Generator, c: int, negative: bool) -> torch.Tensor:
     """A non-orthogonal ``(c, c)`` matrix with ``|log|det|| > 0.1`` and det of the asked sign."""
     while True:
-        w = torch.eye(c, dtype=torch.float64) * 1.3 + 0.5 * torch.randn(c, c, generator=g, dtype=torch.float64)
+        w = torch.eye(c, dtype=torch.float64) * 1.3 + 0.5 * torch.randn(
+            c, c, generator=g, dtype=torch.float64
+        )
         det = torch.linalg.det(w)
         if (det < 0) != negative:
             w[0] = -w[0]

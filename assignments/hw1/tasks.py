@@ -47,7 +47,9 @@ class _Adam:
     is the same arithmetic without that cost.
     """
 
-    def __init__(self, params, lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+    def __init__(
+        self, params, lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8
+    ) -> None:
         self.params = [p for p in params if p.requires_grad]
         self.lr, self.betas, self.eps, self.t = lr, betas, eps, 0
         self.m = [torch.zeros_like(p) for p in self.params]
@@ -78,7 +80,9 @@ def task_autoregressive(ctx) -> None:
 
     # MADE in a secret order, at init and after a few optimiser steps.
     order = C.made_order(seed)
-    made = ar.MADE(C.MADE_D, list(C.MADE_HIDDEN), order=order.tolist(), seed=seed % 2**31).to(dev, F64)
+    made = ar.MADE(C.MADE_D, list(C.MADE_HIDDEN), order=order.tolist(), seed=seed % 2**31).to(
+        dev, F64
+    )
     x = C.made_inputs(seed).to(dev)
     out.update(_state(made, "made_init"))
     out["made_init_logits"] = made(x)
@@ -94,14 +98,20 @@ def task_autoregressive(ctx) -> None:
     ctx.save_tensors("made", out)
 
     # A small MADE with sharp conditionals, to check the sampler's distribution.
-    small = ar.MADE(C.SMALL_D, list(C.SMALL_HIDDEN), order=C.small_order(seed).tolist(), seed=1).to(dev, F64)
+    small = ar.MADE(C.SMALL_D, list(C.SMALL_HIDDEN), order=C.small_order(seed).tolist(), seed=1).to(
+        dev, F64
+    )
     with torch.no_grad():
         for p in small.parameters():
             p.mul_(C.SMALL_WEIGHT_GAIN)
     samples = small.sample(C.SMALL_N_SAMPLES, generator=C.generator(seed, "small", "sample"))
     ctx.save_tensors(
         "made_sample",
-        {**_state(small, "small"), "logits": small(C.all_binary(C.SMALL_D).to(dev)), "samples": samples},
+        {
+            **_state(small, "small"),
+            "logits": small(C.all_binary(C.SMALL_D).to(dev)),
+            "samples": samples,
+        },
     )
 
     # PixelCNN at init and after a few steps; exact likelihood on all 2x2 images.
@@ -144,7 +154,9 @@ def task_vae(ctx) -> None:
     if z.requires_grad:
         z.pow(2).sum().backward()
     out["reparam_grad_mu"] = r_mu.grad if r_mu.grad is not None else torch.zeros_like(r_mu)
-    out["reparam_grad_logvar"] = r_logvar.grad if r_logvar.grad is not None else torch.zeros_like(r_logvar)
+    out["reparam_grad_logvar"] = (
+        r_logvar.grad if r_logvar.grad is not None else torch.zeros_like(r_logvar)
+    )
 
     vae.zero_grad()
     elbo = vae.elbo(x, generator=C.generator(seed, "vae", "elbo"))
@@ -162,7 +174,9 @@ def task_vae(ctx) -> None:
         for p in big.decoder.parameters():
             p.mul_(C.BIG_DECODER_GAIN)
         out.update(_state(big, "big"))
-        out["big_log_weights"] = big.log_weights(inp["x_big"], C.BIG_K, generator=C.generator(seed, "vae", "big"))
+        out["big_log_weights"] = big.log_weights(
+            inp["x_big"], C.BIG_K, generator=C.generator(seed, "vae", "big")
+        )
         out["big_iwae"] = big.iwae(inp["x_big"], C.BIG_K, generator=C.generator(seed, "vae", "big"))
     ctx.save_tensors("vae", out)
 
@@ -275,7 +289,9 @@ def task_train_vae(ctx) -> None:
     V = ctx.import_student("vae")
     data = _training_data(ctx).to(ctx.device)
     cfg = C.TRAIN_VAE
-    vae = V.VAE(data.shape[1], list(cfg["hidden"]), cfg["latent"], seed=ctx.seed % 2**31).to(ctx.device)
+    vae = V.VAE(data.shape[1], list(cfg["hidden"]), cfg["latent"], seed=ctx.seed % 2**31).to(
+        ctx.device
+    )
     opt = _Adam(vae.parameters(), lr=cfg["lr"])
     g = C.generator(ctx.seed, "train_vae", "batches")
     eps = C.generator(ctx.seed, "train_vae", "eps")
@@ -295,6 +311,9 @@ def task_train_vae(ctx) -> None:
     with torch.no_grad():
         for k in C.ORDER_KS:
             name = "elbo" if k == 1 else f"iwae{k}"
-            runs = [vae.elbo(x, generator=g) if k == 1 else vae.iwae(x, k, generator=g) for _ in range(C.ORDER_REPEATS)]
+            runs = [
+                vae.elbo(x, generator=g) if k == 1 else vae.iwae(x, k, generator=g)
+                for _ in range(C.ORDER_REPEATS)
+            ]
             out[name] = torch.stack(runs)
     ctx.save_tensors("bounds", out)

@@ -49,7 +49,10 @@ def _lost(summary: dict) -> set[str]:
 
 
 def _explain(summary: dict) -> str:
-    return "\n".join(f"{n}: {s}/{m} {o[:300]}" for n, s, m, o in summary["tests"] if s < m) or summary["output"]
+    return (
+        "\n".join(f"{n}: {s}/{m} {o[:300]}" for n, s, m, o in summary["tests"] if s < m)
+        or summary["output"]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +84,13 @@ def test_reference_gets_full_marks_trusted(trusted_reports):
     assert summary["metrics"]["vae_heldout_nll"]["neg_elbo_nats"] < 43
 
 
-@pytest.mark.parametrize("backend", [pytest.param("bwrap", marks=pytest.mark.bwrap), pytest.param("docker", marks=pytest.mark.docker)])
+@pytest.mark.parametrize(
+    "backend",
+    [
+        pytest.param("bwrap", marks=pytest.mark.bwrap),
+        pytest.param("docker", marks=pytest.mark.docker),
+    ],
+)
 def test_reference_gets_full_marks_in_sandbox(backend):
     require_sandbox(backend)
     report = grade(HW1, HW1 / "reference", backend=backend, seed=SEED + 2)

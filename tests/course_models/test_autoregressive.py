@@ -90,7 +90,10 @@ def test_pixelcnn_receptive_field_is_causal_in_raster_order():
     net = PixelCNN(channels=8, n_hidden=2, seed=0).double()
     h = w = 6
     f = lambda v: net(v.view(1, 1, h, w)).view(-1)  # noqa: E731
-    jac = sum(torch.autograd.functional.jacobian(f, torch.rand(h * w, dtype=torch.float64)).abs() for _ in range(3))
+    jac = sum(
+        torch.autograd.functional.jacobian(f, torch.rand(h * w, dtype=torch.float64)).abs()
+        for _ in range(3)
+    )
     idx = torch.arange(h * w)
     future_or_self = idx[None, :] >= idx[:, None]
     assert jac[future_or_self].max() == 0
@@ -100,7 +103,9 @@ def test_pixelcnn_receptive_field_is_causal_in_raster_order():
 
 def test_pixelcnn_log_prob_normalised_on_2x2():
     net = PixelCNN(channels=4, n_hidden=1, seed=1).double()
-    xs = torch.tensor(list(itertools.product([0.0, 1.0], repeat=4)), dtype=torch.float64).view(16, 1, 2, 2)
+    xs = torch.tensor(list(itertools.product([0.0, 1.0], repeat=4)), dtype=torch.float64).view(
+        16, 1, 2, 2
+    )
     assert torch.exp(net.log_prob(xs)).sum().item() == pytest.approx(1.0, abs=1e-12)
 
 

@@ -18,14 +18,18 @@ def _jacobian_logdets(layer, x):
     out = []
     for xi in x:
         shape = xi.shape
-        j = torch.autograd.functional.jacobian(lambda v, shape=shape: layer(v.view(1, *shape))[0].view(-1), xi.reshape(-1))
+        j = torch.autograd.functional.jacobian(
+            lambda v, shape=shape: layer(v.view(1, *shape))[0].view(-1), xi.reshape(-1)
+        )
         out.append(torch.linalg.slogdet(j)[1])
     return torch.stack(out)
 
 
 def _negative_det_weight(c, seed):
     g = torch.Generator().manual_seed(seed)
-    w = torch.eye(c, dtype=torch.float64) + 0.4 * torch.randn(c, c, generator=g, dtype=torch.float64)
+    w = torch.eye(c, dtype=torch.float64) + 0.4 * torch.randn(
+        c, c, generator=g, dtype=torch.float64
+    )
     if torch.linalg.det(w) > 0:
         w[0] = -w[0]
     return w
@@ -49,7 +53,10 @@ def test_inverse_and_per_sample_logdet(make):
             if isinstance(sub, InvConv1x1):
                 sub.weight.data.copy_(_negative_det_weight(2, 1))
     layer.eval()
-    x = torch.randn(3, *SHAPE, dtype=torch.float64) * torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64)[:, None, None, None]
+    x = (
+        torch.randn(3, *SHAPE, dtype=torch.float64)
+        * torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64)[:, None, None, None]
+    )
     y, logdet = layer(x)
     assert logdet.shape == (3,)
     torch.testing.assert_close(layer.inverse(y), x, atol=1e-10, rtol=1e-10)
@@ -70,10 +77,15 @@ def test_invconv_negative_determinant_non_orthogonal():
 
 def test_actnorm_data_dependent_init():
     an = ActNorm(3)
-    x = torch.randn(64, 3, 4, 4) * torch.tensor([2.0, 0.5, 3.0])[:, None, None] + torch.tensor([1.0, -2.0, 0.0])[:, None, None]
+    x = (
+        torch.randn(64, 3, 4, 4) * torch.tensor([2.0, 0.5, 3.0])[:, None, None]
+        + torch.tensor([1.0, -2.0, 0.0])[:, None, None]
+    )
     y, _ = an(x)
     torch.testing.assert_close(y.mean(dim=(0, 2, 3)), torch.zeros(3), atol=1e-5, rtol=0)
-    torch.testing.assert_close(y.std(dim=(0, 2, 3), unbiased=False), torch.ones(3), atol=1e-4, rtol=0)
+    torch.testing.assert_close(
+        y.std(dim=(0, 2, 3), unbiased=False), torch.ones(3), atol=1e-4, rtol=0
+    )
     before = an.log_scale.detach().clone()
     an(x * 5)
     assert torch.equal(an.log_scale, before)

@@ -53,7 +53,9 @@ def coupling_mask(
 
 
 class AffineCoupling(nn.Module):
-    def __init__(self, channels: int, hidden: int, mask_type: str = "checkerboard", parity: int = 0) -> None:
+    def __init__(
+        self, channels: int, hidden: int, mask_type: str = "checkerboard", parity: int = 0
+    ) -> None:
         super().__init__()
         self.channels, self.mask_type, self.parity = channels, mask_type, parity
         self.net = nn.Sequential(
@@ -72,7 +74,9 @@ class AffineCoupling(nn.Module):
         _, c, h, w = x.shape
         return coupling_mask(self.mask_type, self.parity, c, h, w, x.device, x.dtype)
 
-    def _scale_shift(self, x_masked: torch.Tensor, m: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _scale_shift(
+        self, x_masked: torch.Tensor, m: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         s_raw, t = self.net(x_masked).chunk(2, dim=1)
         return (1 - m) * torch.tanh(s_raw), (1 - m) * t
 

@@ -64,7 +64,10 @@ def made_masks(
     for size in hidden_sizes:
         previous_min = int(degrees[-1].min()) if d > 1 else 1
         degrees.append(hidden_degrees(size, d, min(previous_min, max(d - 1, 1)), generator))
-    masks = [(later[:, None] >= earlier[None, :]).float() for earlier, later in zip(degrees[:-1], degrees[1:], strict=False)]
+    masks = [
+        (later[:, None] >= earlier[None, :]).float()
+        for earlier, later in zip(degrees[:-1], degrees[1:], strict=False)
+    ]
     masks.append((degrees[0][:, None] > degrees[-1][None, :]).float())
     return masks
 
@@ -119,7 +122,9 @@ class MADE(nn.Module):
         sizes = [in_features, *self.hidden_sizes, in_features]
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            self.layers = nn.ModuleList(MaskedLinear(a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+            self.layers = nn.ModuleList(
+                MaskedLinear(a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=False)
+            )
         if order is None:
             order = torch.arange(in_features)
         self.register_buffer("order", torch.as_tensor(order, dtype=torch.long).clone())
@@ -132,7 +137,9 @@ class MADE(nn.Module):
             raise ValueError(f"order must be a permutation of range({self.in_features})")
         self.order.copy_(order)
         generator = self._generator if self.random_degrees else None
-        for layer, mask in zip(self._masked_layers(), made_masks(order, self.hidden_sizes, generator), strict=True):
+        for layer, mask in zip(
+            self._masked_layers(), made_masks(order, self.hidden_sizes, generator), strict=True
+        ):
             layer.set_mask(mask)
 
     def _masked_layers(self) -> list[MaskedLinear]:
@@ -179,7 +186,9 @@ class MADE(nn.Module):
 # --------------------------------------------------------------------------------------------
 
 
-def pixelcnn_mask(kernel_size: int, mask_type: str, in_channels: int = 1, out_channels: int = 1) -> torch.Tensor:
+def pixelcnn_mask(
+    kernel_size: int, mask_type: str, in_channels: int = 1, out_channels: int = 1
+) -> torch.Tensor:
     """Mask ``(out, in, k, k)`` for a single-colour-channel PixelCNN.
 
     Type A keeps the rows above the centre and the pixels left of the centre; type B also keeps
@@ -199,15 +208,21 @@ class MaskedConv2d(nn.Conv2d):
 
     mask: torch.Tensor
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, mask_type: str) -> None:
+    def __init__(
+        self, in_channels: int, out_channels: int, kernel_size: int, mask_type: str
+    ) -> None:
         if kernel_size % 2 != 1:
             raise ValueError("kernel_size must be odd")
         super().__init__(in_channels, out_channels, kernel_size, padding=kernel_size // 2)
         self.mask_type = mask_type
-        self.register_buffer("mask", pixelcnn_mask(kernel_size, mask_type, in_channels, out_channels))
+        self.register_buffer(
+            "mask", pixelcnn_mask(kernel_size, mask_type, in_channels, out_channels)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.conv2d(x, self.weight * self.mask, self.bias, padding=cast(tuple[int, int], self.padding))
+        return F.conv2d(
+            x, self.weight * self.mask, self.bias, padding=cast(tuple[int, int], self.padding)
+        )
 
 
 class PixelCNN(nn.Module):
@@ -218,7 +233,12 @@ class PixelCNN(nn.Module):
     """
 
     def __init__(
-        self, channels: int = 16, n_hidden: int = 2, first_kernel: int = 5, kernel: int = 3, seed: int = 0
+        self,
+        channels: int = 16,
+        n_hidden: int = 2,
+        first_kernel: int = 5,
+        kernel: int = 3,
+        seed: int = 0,
     ) -> None:
         super().__init__()
         with torch.random.fork_rng(devices=[]):

@@ -149,7 +149,9 @@ class VAE(nn.Module):
         log_q = gaussian_log_density(z, mu, logvar)
         return self.decoder.log_prob(x, z) + standard_normal_log_density(z) - log_q
 
-    def iwae(self, x: torch.Tensor, k: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    def iwae(
+        self, x: torch.Tensor, k: int, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
         """IWAE bound ``log (1/k) Σ_i w_i`` per example ``(B,)``, via logsumexp (no overflow)."""
         return iwae_bound(self.log_weights(x, k, generator))
 
