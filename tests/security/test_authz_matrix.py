@@ -116,6 +116,7 @@ MATRIX = [
     # Rubrics and manual grading: the course's staff only.
     row("rubrics:edit",                    "GET", LOGIN, DENY,   DENY,  HIDE,    OK,   HIDE,    OK),
     row("rubrics:question_create",         "POST", LOGIN, DENY,  DENY,  HIDE,    PASS, HIDE,    PASS),
+    row("rubrics:question_update",         "POST", LOGIN, DENY,  DENY,  HIDE,    PASS, HIDE,    PASS),
     row("rubrics:item_create",             "POST", LOGIN, DENY,  DENY,  HIDE,    PASS, HIDE,    PASS),
     row("rubrics:item_update",             "POST", LOGIN, DENY,  DENY,  HIDE,    PASS, HIDE,    PASS),
     row("rubrics:item_delete",             "POST", LOGIN, DENY,  DENY,  HIDE,    PASS, HIDE,    PASS),
