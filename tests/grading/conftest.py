@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+
 from hub.submissions.bundles import Upload
 from hub.submissions.services import submission_create
 

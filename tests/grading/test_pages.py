@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+
 from hub.grading.models import GradingJob, Report
 
 from .conftest import submit
@@ -195,3 +196,23 @@ def test_reports_list_and_report_page_queries_do_not_grow_with_the_class(client,
     with CaptureQueriesContext(connection) as page:
         assert client.get(_report_url(course, submission)).status_code == 200
     assert len(page) <= 20
+
+
+def test_students_download_the_starter_code_with_the_files_the_grader_shares(client, course, student, outsider, settings):
+    import io
+    import zipfile
+    from pathlib import Path
+
+    from ..factories import AssignmentFactory
+
+    settings.ASSIGNMENTS_DIR = Path(__file__).resolve().parents[2] / "assignments"
+    hw2 = AssignmentFactory(course=course, slug="hw2-copy", autograder="hw2")
+    url = reverse("grading:starter", args=[course.slug, hw2.slug])
+    client.force_login(student)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    names = set(zipfile.ZipFile(io.BytesIO(response.content)).namelist())
+    assert {"hw2-copy/README.md", "hw2-copy/common.py", "hw2-copy/denoiser.safetensors", "hw2-copy/gan.py"} <= names
+    assert not any("checks.py" in n or "reference" in n or "bugs" in n for n in names)
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.db import close_old_connections
 from django.utils import timezone
+
 from hub.grading import jobs
 from hub.grading.models import GradingJob, Report
 from hub.submissions.models import Grade

@@ -15,4 +15,5 @@ urlpatterns = [
     path("courses/<slug:slug>/assignments/<slug:assignment_slug>/reports/", views.reports_list, name="reports"),
     path("courses/<slug:slug>/assignments/<slug:assignment_slug>/reports/rerun/", views.rerun_all, name="rerun-all"),
     path("courses/<slug:slug>/assignments/<slug:assignment_slug>/leaderboard/", views.leaderboard, name="leaderboard"),
+    path("courses/<slug:slug>/assignments/<slug:assignment_slug>/starter.zip", views.starter_download, name="starter"),
 ]

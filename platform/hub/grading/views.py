@@ -173,3 +173,39 @@ def leaderboard(request, slug: str, assignment_slug: str):
         "hidden": hidden, "entries": leaderboard_entries(assignment=assignment, viewer=request.user) if shown else [],
         "alias": LeaderboardAlias.objects.filter(course=course, user=request.user).first(),
     })
+
+
+@login_required
+def starter_download(request, slug: str, assignment_slug: str):
+    """The starter code as a zip: the stubs, the students' README, and the files the grader
+    also puts beside the student's code (common.py, shipped weights)."""
+    import io
+    import zipfile
+
+    from django.conf import settings
+    from django.http import HttpResponse
+
+    from grader.spec import load_spec
+    from hub.courses.access import access_course
+
+    course, _ = access_course(request.user, slug)
+    assignment = get_object_or_404(Assignment, course=course, slug=assignment_slug)
+    if not assignment.autograder:
+        raise Http404("This assignment has no starter code")
+    folder = Path(settings.ASSIGNMENTS_DIR) / assignment.autograder
+    starter = folder / "starter"
+    if not starter.is_dir():
+        raise Http404("This assignment has no starter code")
+    spec = load_spec(folder)
+    extras = [folder / "README.md", folder / "common.py", *(folder / n for n in spec.sandbox_files)]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(starter.rglob("*")):
+            if path.is_file() and not path.is_symlink() and "__pycache__" not in path.parts:
+                archive.write(path, f"{assignment.slug}/{path.relative_to(starter)}")
+        for path in extras:
+            if path.is_file():
+                archive.write(path, f"{assignment.slug}/{path.name}")
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{assignment.slug}-starter.zip"'
+    return response
