@@ -193,6 +193,28 @@ def _kill_tree(pid: int) -> None:
         pass
 
 
+# What a CUDA process needs from the worker's environment: where the driver's libraries are and
+# which devices it may use. Nothing else of the worker's passes.
+GPU_ENV_KEYS = ("LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES",
+                "NVIDIA_DRIVER_CAPABILITIES", "CUDA_MODULE_LOADING")
+
+
+def gpu_env(device: str) -> dict[str, str]:
+    """The worker's CUDA variables for a job on the GPU; none for a CPU job."""
+    if device != "cuda":
+        return {}
+    return {key: os.environ[key] for key in GPU_ENV_KEYS if os.environ.get(key)}
+
+
+def gpu_device_nodes(device: str) -> list[str]:
+    """/dev/nvidia* nodes a sandbox must see for a job on the GPU."""
+    if device != "cuda":
+        return []
+    return sorted(str(p) for p in Path("/dev").glob("nvidia*") if not p.is_dir()) + (
+        ["/dev/dri"] if Path("/dev/dri").is_dir() else []
+    )
+
+
 def minimal_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """A fresh environment: nothing of the worker's (no secrets, no DATABASE_URL...)."""
     env = {

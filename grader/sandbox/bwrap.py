@@ -28,6 +28,8 @@ from grader.sandbox.base import (
     RunOutcome,
     SandboxRequest,
     SandboxUnavailable,
+    gpu_device_nodes,
+    gpu_env,
     grader_package_dir,
     harness_command,
     minimal_env,
@@ -113,7 +115,15 @@ class BwrapBackend:
         ]
         for name, source in request.data_files.items():
             args += ["--ro-bind", str(source.resolve()), f"{DATA_MOUNT}/{name}"]
-        env = minimal_env({"PYTHONPATH": HARNESS_ROOT, "HOME": "/tmp", "TMPDIR": "/tmp"})
+        for node in gpu_device_nodes(request.device):
+            args += ["--dev-bind", node, node]
+        gpu = gpu_env(request.device)
+        for folder in gpu.get("LD_LIBRARY_PATH", "").split(":"):
+            if folder and Path(folder).is_dir() and not any(
+                folder == b or folder.startswith(b.rstrip("/") + "/") for b in [*SYSTEM_DIRS, *bound]
+            ):
+                args += ["--ro-bind", folder, folder]
+        env = minimal_env({"PYTHONPATH": HARNESS_ROOT, "HOME": "/tmp", "TMPDIR": "/tmp", **gpu})
         for key, value in env.items():
             args += ["--setenv", key, value]
         # Last: the root bwrap built (a tmpfs with the mount points) becomes read-only too.

@@ -7,6 +7,7 @@ import sys
 from grader.sandbox.base import (
     RunOutcome,
     SandboxRequest,
+    gpu_env,
     grader_package_dir,
     minimal_env,
     run_process,
@@ -39,6 +40,7 @@ class TrustedBackend:
             "PYTHONPATH": str(grader_package_dir().parent),
             "HOME": str(tmp_dir),
             "TMPDIR": str(tmp_dir),
+            **gpu_env(request.device),
         })
         outcome = RunOutcome(backend=self.name, sandboxed=False)
         return run_process(command, env=env, request=request, outcome=outcome)
