@@ -72,6 +72,8 @@ MATRIX = [
     # The class leaderboard (aliases only) is for every member of the course.
     row("grading:leaderboard",             "GET", LOGIN, OK,     OK,    HIDE,    OK,   HIDE,    OK,
         assignment_slug="leaderboard_assignment_slug"),
+    # HW1's starter code (stubs, README, common files): every member of the course.
+    row("grading:starter",                 "GET", LOGIN, OK,     OK,    HIDE,    OK,   HIDE,    OK),
     row("gradebook:gradebook",             "GET", LOGIN, DENY,   DENY,  HIDE,    OK,   HIDE,    OK),
     row("gradebook:canvas_csv",            "GET", LOGIN, DENY,   DENY,  HIDE,    OK,   HIDE,    OK),
     row("gradebook:letters",               "GET", LOGIN, DENY,   DENY,  HIDE,    DENY, HIDE,    OK),
