@@ -186,7 +186,6 @@ def test_disk_full_during_upload(course, student, small_disk, settings):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason="a full disk gives a bare 500; it should say 'storage full, try again' (507/503)")
 def test_disk_full_says_so_to_the_student(course, student, small_disk, settings):
     mount, _ = small_disk
     settings.SUBMISSION_STORE = mount / "store"

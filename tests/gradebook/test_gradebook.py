@@ -122,7 +122,7 @@ def test_gradebook_page_shows_components_totals_and_missing_work(
 def test_only_staff_see_the_gradebook(client, course, student, outsider, other_ta):
     url = reverse("gradebook:gradebook", args=[course.slug])
     csv_url = reverse("gradebook:canvas_csv", args=[course.slug])
-    assert client.get(url).status_code == 404
+    assert client.get(url).status_code == 302  # anonymous: to the login page
     client.force_login(student)
     assert client.get(url).status_code == 403
     assert client.get(csv_url).status_code == 403

@@ -123,7 +123,7 @@ def test_reports_list_filters_by_failing_check_and_is_for_staff(client, course, 
 def test_staff_rerun_queues_a_job_and_students_cannot(client, course, graded, ta, student):
     url = reverse("grading:rerun", args=[course.slug, graded.pk])
     client.force_login(student)
-    assert client.post(url).status_code == 404
+    assert client.post(url).status_code == 403
     client.force_login(ta)
     assert client.post(url).status_code == 302
     assert GradingJob.objects.filter(submission=graded, reason="rerun", status="queued").count() == 1

@@ -184,17 +184,7 @@ MATRIX = [
 
 # Cells where the code answers differently from the policy today. Each is an expected failure
 # (strict: once the code is fixed the cell passes, the xfail fails, and the line must go).
-KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("grading:rerun", "student"): "grading.views.rerun answers 404, not 403, to the submission's student",
-}
-# The pages of these apps answer 404 to anonymous: hub.courses.access.access_course raises
-# Http404 before anyone is asked to log in (the submissions app's @login_required does it right).
-PAGES_WITHOUT_LOGIN_REQUIRED = ("gradebook", "rubrics", "similarity")
-KNOWN_GAPS.update({
-    (r.key, "anonymous"): "this page answers 404 to anonymous instead of sending them to log in"
-    for r in MATRIX
-    if r.expected[0] == LOGIN and r.key.split(":")[0] in PAGES_WITHOUT_LOGIN_REQUIRED
-})
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 # Django's admin: no persona is a Django staff user, so every admin page sends them to the admin
 # login, except the login page itself (and logout, which only takes POST).

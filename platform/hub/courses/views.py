@@ -1,4 +1,4 @@
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -51,6 +51,7 @@ def dashboard(request, slug: str):
     return render(request, "courses/dashboard.html", context)
 
 
+@login_not_required  # calendar apps cannot log in: the secret token in the URL is the key
 def calendar_feed(request, token: str):
     membership = Membership.objects.select_related("course", "user").filter(calendar_token=token).first()
     if membership is None:

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -116,7 +117,7 @@ def reports_list(request, slug: str, assignment_slug: str):
 def rerun(request, slug: str, submission_id: int):
     course, membership, submission = access_submission_in_course(request.user, slug, submission_id)
     if not membership.is_staff:
-        raise Http404("No such page")
+        raise PermissionDenied("Only the course's staff rerun grading")
     grading_job_rerun(submission=submission, requested_by=request.user)
     messages.success(request, f"Grading of submission {submission.pk} queued again.")
     return redirect("grading:report", slug, submission.pk)
