@@ -60,7 +60,7 @@ def test_stdlib_platform_in_a_celery_worker(tmp_path):
     script = f"""
 import os, threading, time
 from config.celery import app
-app.conf.broker_transport_options = {{"data_folder_in": {str(broker / 'out')!r}, "data_folder_out": {str(broker / 'out')!r}}}
+app.conf.broker_transport_options = {{"data_folder_in": {str(broker / 'out')!r}, "data_folder_out": {str(broker / 'out')!r}, "control_folder": {str(broker / 'control')!r}}}
 from hub.core.tasks import platform_probe
 platform_probe.apply_async(args=[{str(result)!r}], queue="probe")
 
