@@ -31,7 +31,9 @@
     var key = event.key;
     if (key >= "1" && key <= "9" && qs.length) {
       var button = qs[current].querySelector('button.item[data-shortcut="' + key + '"]');
-      if (button) { event.preventDefault(); button.click(); }
+      // Focus first: the swap then gives the focus back to this item, so the question the
+      // grader is on stays the current one whatever had the focus before.
+      if (button) { event.preventDefault(); button.focus({ preventScroll: true }); button.click(); }
     } else if (key === "j") {
       current += 1; mark(); event.preventDefault();
     } else if (key === "k") {
@@ -46,8 +48,12 @@
     }
   });
 
-  // Clicking or focusing inside a question makes it the current one.
+  // Clicking or focusing inside a question makes it the current one; focus moved about by a
+  // swap in progress (elements removed, focus restored) says nothing about where the grader is.
+  var swapping = false;
+  document.addEventListener("htmx:beforeSwap", function () { swapping = true; });
   document.addEventListener("focusin", function (event) {
+    if (swapping) return;
     var q = event.target.closest && event.target.closest("#rubric-panel fieldset.question");
     if (q) { current = Number(q.dataset.question) || 0; mark(); }
   });
@@ -63,7 +69,11 @@
   // htmx "settles" a swap by putting back, a moment later, the attributes of elements that keep
   // their id; the question fieldsets carry no id for that reason, and the marking runs again
   // once the swap has settled.
-  document.addEventListener("htmx:afterSettle", mark);
+  document.addEventListener("htmx:afterSettle", function () {
+    swapping = false;
+    mark();
+    window.setTimeout(mark, 50);  // once htmx has removed the old panel for good
+  });
   document.addEventListener("htmx:load", function () {
     mark();
     if (focusedItem) {
