@@ -80,13 +80,12 @@ def course_import_syllabus(*, text: str, time_zone: str | None = None) -> tuple[
 
 
 def _required_files(assignments_dir: Path, autograder: str) -> list[str]:
+    """The files the autograder's spec requires, read by the grader's own (validating) loader."""
     if not autograder:
         return []
-    import tomllib
+    from grader.spec import load_spec
 
-    with open(assignments_dir / autograder / "spec.toml", "rb") as f:
-        spec = tomllib.load(f)
-    return list(spec.get("assignment", {}).get("required_files", []))
+    return list(load_spec(assignments_dir / autograder).required_files)
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from django.utils import timezone
 from hub.courses.models import Assignment, Course, Membership
 
 DEMO = [("alice", "reference"), ("bob", "bug"), ("carol", "starter")]
+DEMO_EXTENSION = timedelta(days=14)  # how long the demo students may try uploads (not a policy)
 
 
 class Command(BaseCommand):
@@ -65,11 +66,11 @@ class Command(BaseCommand):
                 student = users.get(username)
                 if student and not Extension.objects.filter(assignment=last, student=student).exists():
                     extension_grant(
-                        assignment=last, student=student, due_at=timezone.now() + timedelta(days=14),
+                        assignment=last, student=student, due_at=timezone.now() + DEMO_EXTENSION,
                         reason="Demo: lets you try uploading.", by=instructor.user,
                         now=last.due_at - timedelta(days=2),
                     )
-            self.stdout.write(f"Demo students may hand in {last.title} for 14 more days (a demo extension).")
+            self.stdout.write(f"Demo students may hand in {last.title} for {DEMO_EXTENSION.days} more days (a demo extension).")
 
 
 def _solution_folder(folder: Path, kind: str) -> Path | None:
