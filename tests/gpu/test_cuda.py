@@ -2,19 +2,19 @@
 memory cap of a grading job. Skipped where there is no CUDA device; self-contained (no Django),
 run with `pytest --noconftest tests/gpu`."""
 
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+from tests.tf32 import solution_with_tf32
+
 pytestmark = [
     pytest.mark.gpu,
     pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device"),
 ]
 ROOT = Path(__file__).resolve().parents[2]
-TF32 = 'import torch\ntorch.set_float32_matmul_precision("high")\ntorch.backends.cudnn.allow_tf32 = True\n'
 
 
 def test_metrics_in_torch_on_cuda_match_the_cpu():
@@ -36,19 +36,11 @@ def test_metrics_in_torch_on_cuda_match_the_cpu():
     assert metrics.precision_recall(ga, gb) == pytest.approx(metrics.precision_recall(a, b))
 
 
-def _with_tf32(source: Path, dest: Path) -> Path:
-    """A copy of a solution that turns TF32 on, as a student's code may."""
-    shutil.copytree(source, dest)
-    for py in dest.rglob("*.py"):
-        py.write_text(TF32 + py.read_text())
-    return dest
-
-
 @pytest.mark.parametrize("homework", ["hw1", "hw2"])
 def test_reference_gets_full_marks_on_cuda_with_tf32(homework, tmp_path):
     from grader import grade
 
-    solution = _with_tf32(ROOT / "assignments" / homework / "reference", tmp_path / "solution")
+    solution = solution_with_tf32(ROOT / "assignments" / homework / "reference", tmp_path / "solution", emulate=False)
     report = grade(ROOT / "assignments" / homework, solution, backend="trusted", device="cuda", seed=1234)
     results = report.to_results_json()
     failed = [(t["name"], t["output"][:300]) for t in results["tests"] if t["status"] != "passed"]
@@ -69,7 +61,7 @@ def test_planted_bugs_are_still_caught_on_cuda(homework, bug, tmp_path):
 
     folder = ROOT / "assignments" / homework / "bugs" / bug
     expected = set(tomllib.loads((folder / "BUG.toml").read_text())["fails"])
-    solution = _with_tf32(folder, tmp_path / "solution")
+    solution = solution_with_tf32(folder, tmp_path / "solution", emulate=False)
     results = grade(ROOT / "assignments" / homework, solution, backend="trusted", device="cuda", seed=99).to_results_json()
     lost = {t["name"] for t in results["tests"] if t["score"] < t["max_score"]}
     assert lost == expected
