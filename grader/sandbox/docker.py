@@ -31,6 +31,7 @@ from grader.sandbox.base import (
     grader_package_dir,
     harness_command,
 )
+from grader.spec import Limits
 
 DEFAULT_IMAGE = "grader-cpu:latest"
 SANDBOX_USER = "10001:10001"
@@ -60,13 +61,21 @@ class DockerBackend:
         ensure_image(client, self.image)
         outcome = RunOutcome(backend=self.name, sandboxed=True)
         t0 = time.monotonic()
-        container = client.containers.create(
-            self.image, command=harness_command("python3"), mounts=self.mounts(request),
-            **container_options(request, gpu_device_ids=self.gpu_device_ids),
-        )
+        from docker.errors import APIError
+
+        try:
+            container = client.containers.create(
+                self.image, command=harness_command("python3"), mounts=self.mounts(request),
+                **container_options(request, gpu_device_ids=self.gpu_device_ids),
+            )
+        except APIError as exc:
+            raise SandboxUnavailable(engine_refusal(exc, request.limits)) from None
         try:
             stream = client.api.attach(container.id, stdout=True, stderr=True, stream=True, logs=False, demux=True)
-            container.start()
+            try:
+                container.start()
+            except APIError as exc:
+                raise SandboxUnavailable(engine_refusal(exc, request.limits)) from None
             outcome.timings["start_s"] = time.monotonic() - t0
             collect(container, stream, request, outcome, t0)
         finally:
@@ -112,6 +121,15 @@ def ensure_image(client: Any, image: str) -> None:
         client.images.get(image)
     except ImageNotFound:
         raise SandboxUnavailable(f"the grader image {image} is missing: run `make grader-image`") from None
+
+
+def engine_refusal(exc: Exception, limits: Limits) -> str:
+    """Why the engine would not create or start a sandbox, for the (infrastructure) report."""
+    why = str(getattr(exc, "explanation", None) or exc)
+    if limits.gpu and ("device driver" in why or "gpu" in why.lower()):
+        return (f"this Docker host cannot give a sandbox a GPU (no NVIDIA container runtime?); "
+                f"GPU work belongs on a worker of the gpu queue: {why}")
+    return f"the Docker engine refused to run the sandbox: {why}"
 
 
 def container_options(request: SandboxRequest, *, gpu_device_ids: list[str] | None = None,

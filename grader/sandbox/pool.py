@@ -42,6 +42,7 @@ from grader.sandbox.docker import (
     connect,
     container_options,
     default_image,
+    engine_refusal,
     ensure_image,
 )
 from grader.spec import Limits
@@ -81,6 +82,7 @@ class WarmPool:
         self._closed = False
         self._lock = threading.Lock()
         self._all: list[WarmContainer] = []
+        self._failure: str | None = None  # why the last warm-up failed, until one succeeds
 
     # ------------------------------------------------------------------ lifecycle
     def fill(self, wait: bool = True) -> None:
@@ -128,11 +130,16 @@ class WarmPool:
         return outcome
 
     def _take(self) -> WarmContainer:
+        deadline = time.monotonic() + READY_TIMEOUT_S
         while True:
             try:
-                warm = self._ready.get(timeout=READY_TIMEOUT_S)
+                warm = self._ready.get(timeout=0.5)
             except queue.Empty:
-                raise SandboxUnavailable("no warm container became ready in time") from None
+                if self._failure:
+                    raise SandboxUnavailable(f"no warm container could be started: {self._failure}") from None
+                if time.monotonic() > deadline:
+                    raise SandboxUnavailable("no warm container became ready in time") from None
+                continue
             if not warm.ended.is_set():
                 return warm
             self._forget(warm)
@@ -173,10 +180,17 @@ class WarmPool:
     def _add(self) -> None:
         if self._closed:
             return
+        from docker.errors import APIError
+
         try:
             warm = self._create()
-        except Exception:  # noqa: BLE001 - a failed warm-up leaves the pool smaller, never broken
+        except APIError as exc:  # a failed warm-up leaves the pool smaller, never broken
+            self._failure = engine_refusal(exc, self.limits)
             return
+        except Exception as exc:  # noqa: BLE001
+            self._failure = f"{type(exc).__name__}: {exc}"
+            return
+        self._failure = None
         if warm.ready.wait(timeout=READY_TIMEOUT_S) and not self._closed:
             self._ready.put(warm)
         else:
