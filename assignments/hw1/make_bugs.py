@@ -56,6 +56,54 @@ BUGS: dict[str, tuple[str, str, str, str, list[str]]] = {
         "The type A mask includes the centre pixel, like type B: each pixel's logit sees the pixel itself.",
         ["pixelcnn_causal", "pixelcnn_log_prob"],
     ),
+    "made_relu_on_logits": (
+        "autoregressive.py",
+        '''        """Logits ``(B, D)`` of the Bernoulli conditionals for inputs ``x`` of shape ``(B, D)``."""
+        h = x
+        for i, layer in enumerate(self.layers):
+            h = layer(h)
+            if i < len(self.layers) - 1:
+                h = torch.relu(h)
+        return h''',
+        '''        """Logits ``(B, D)`` of the Bernoulli conditionals for inputs ``x`` of shape ``(B, D)``."""
+        h = x
+        for layer in self.layers:
+            h = torch.relu(layer(h))  # a ReLU after every layer, the output layer included
+        return h''',
+        "MADE applies a ReLU after the output layer too: no logit can be negative, so no pixel is more likely 0 than 1.",
+        ["made_forward", "made_after_training", "made_log_prob", "made_sample", "made_heldout_bpd"],
+    ),
+    "pixelcnn_no_relu": (
+        "autoregressive.py",
+        '''        """Logits ``(B, 1, H, W)`` for binary images ``x`` of shape ``(B, 1, H, W)``."""
+        h = x
+        for i, layer in enumerate(self.layers):
+            h = layer(h)
+            if i < len(self.layers) - 1:
+                h = torch.relu(h)
+        return h''',
+        '''        """Logits ``(B, 1, H, W)`` for binary images ``x`` of shape ``(B, 1, H, W)``."""
+        h = x
+        for layer in self.layers:
+            h = layer(h)
+        return h''',
+        "PixelCNN forgets the ReLU between its masked convolutions: still causal, but one linear map.",
+        ["pixelcnn_forward", "pixelcnn_log_prob"],
+    ),
+    "vae_kl_mean_over_latents": (
+        "vae.py",
+        "    return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(-1)",
+        "    return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).mean(-1)",
+        "The KL is averaged over the latent dimensions instead of summed: too small by the latent size.",
+        ["vae_kl", "vae_elbo", "vae_bound_order", "vae_heldout_nll"],
+    ),
+    "iwae_without_log_k": (
+        "vae.py",
+        "    return torch.logsumexp(log_w, dim=0) - math.log(log_w.shape[0])",
+        "    return torch.logsumexp(log_w, dim=0)",
+        "The IWAE bound forgets the − log k: log of the sum of the weights, not of their mean.",
+        ["vae_iwae", "vae_iwae_stable"],
+    ),
     "vae_kl_missing": (
         "vae.py",
         "        return self.decoder.log_prob(x, z) - kl_standard_normal(mu, logvar)",
