@@ -58,6 +58,14 @@ class CheckSpec:
 
 
 @dataclass(frozen=True)
+class Leaderboard:
+    """``[leaderboard]``: rank submissions by a metric that a check reports."""
+
+    metric: str
+    ascending: bool = True
+
+
+@dataclass(frozen=True)
 class Spec:
     slug: str
     title: str
@@ -67,6 +75,7 @@ class Spec:
     checks: tuple[CheckSpec, ...]
     data: dict[str, str] = field(default_factory=dict)
     sandbox_files: tuple[str, ...] = ()  # extra files copied next to tasks.py (e.g. shipped weights)
+    leaderboard: Leaderboard | None = None
     path: Path = Path()
 
     @property
@@ -98,7 +107,7 @@ def load_spec(assignment_dir: str | Path) -> Spec:
 
 
 def _parse(raw: dict[str, Any], where: str) -> Spec:
-    # Other top-level tables (e.g. [leaderboard]) belong to other readers of the file.
+    # Other top-level tables belong to other readers of the file.
     assignment = _table(raw, "assignment", where, required=True)
     _only_keys(assignment, {"slug", "title", "required_files", "sandbox_files"}, f"{where} [assignment]")
     slug = _get(assignment, "slug", str, f"{where} [assignment]")
@@ -117,6 +126,7 @@ def _parse(raw: dict[str, Any], where: str) -> Spec:
     tasks = tuple(_parse_task(t, f"{where} [[tasks]] #{i + 1}") for i, t in enumerate(_array(raw, "tasks", where)))
     checks = tuple(_parse_check(c, f"{where} [[checks]] #{i + 1}") for i, c in enumerate(_array(raw, "checks", where)))
     _check_names(tasks, checks, where)
+    board = _table(raw, "leaderboard", where)
     return Spec(
         slug=slug,
         title=_get(assignment, "title", str, f"{where} [assignment]", default=slug),
@@ -126,7 +136,17 @@ def _parse(raw: dict[str, Any], where: str) -> Spec:
         tasks=tasks,
         checks=checks,
         data=data,
+        leaderboard=_parse_leaderboard(board, f"{where} [leaderboard]") if "leaderboard" in raw else None,
     )
+
+
+def _parse_leaderboard(table: dict[str, Any], where: str) -> Leaderboard:
+    _only_keys(table, {"metric", "order"}, where)
+    metric = _get(table, "metric", str, where)
+    order = _get(table, "order", str, where, default="asc")
+    if not metric or order not in ("asc", "desc"):
+        raise SpecError(f"{where}: metric must be a name and order 'asc' or 'desc' (got {metric!r}, {order!r})")
+    return Leaderboard(metric=metric, ascending=order == "asc")
 
 
 def _parse_limits(table: dict[str, Any], where: str) -> Limits:

@@ -73,3 +73,25 @@ def test_checks_py_can_never_be_shipped_into_the_sandbox(tmp_path: Path) -> None
     spec = VALID.replace('required_files = ["solution.py"]', 'required_files = ["solution.py"]\nsandbox_files = ["checks.py"]')
     with pytest.raises(SpecError, match="sandbox_files"):
         load_spec(_assignment(tmp_path, spec))
+
+
+def test_a_leaderboard_is_read_with_its_order(tmp_path: Path) -> None:
+    assert load_spec(TOY).leaderboard is None
+    hw2 = load_spec(Path(__file__).resolve().parents[2] / "assignments" / "hw2")
+    assert hw2.leaderboard is not None and (hw2.leaderboard.metric, hw2.leaderboard.ascending) == ("fid", True)
+    board = load_spec(_assignment(tmp_path, VALID + '\n[leaderboard]\nmetric = "kid"\norder = "desc"\n')).leaderboard
+    assert board is not None and (board.metric, board.ascending) == ("kid", False)
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("", "missing key 'metric'"),
+        ('metric = "fid"\norder = "up"', "order 'asc' or 'desc'"),
+        ('metric = ""', "metric must be a name"),
+        ('metric = "fid"\nshow = true', "unknown keys"),
+    ],
+)
+def test_a_malformed_leaderboard_is_an_error(tmp_path: Path, table: str, message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        load_spec(_assignment(tmp_path, VALID + f"\n[leaderboard]\n{table}\n"))

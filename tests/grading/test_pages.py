@@ -1,5 +1,6 @@
 """The report pages: who sees what, live status, artifacts, TA lists, reruns, leaderboards."""
 
+import shutil
 from datetime import timedelta
 
 import pytest
@@ -144,9 +145,9 @@ def test_after_a_regrade_old_and_new_reports_are_side_by_side(client, course, gr
 def test_leaderboard_ranks_pseudonyms_and_the_instructor_can_hide_it(
     client, course, toy, student, other_student, instructor, tmp_path, settings
 ):
-    (tmp_path / "toy").mkdir()
-    spec = (settings.ASSIGNMENTS_DIR / "toy" / "spec.toml").read_text()
-    (tmp_path / "toy" / "spec.toml").write_text(spec + '\n[leaderboard]\nmetric = "fid"\norder = "asc"\n')
+    shutil.copytree(settings.ASSIGNMENTS_DIR / "toy", tmp_path / "toy")
+    spec = tmp_path / "toy" / "spec.toml"
+    spec.write_text(spec.read_text() + '\n[leaderboard]\nmetric = "fid"\norder = "asc"\n')
     settings.ASSIGNMENTS_DIR = tmp_path
     make_report(submit(toy, student), metrics={"samples": {"fid": 12.5}})
     make_report(submit(toy, other_student), metrics={"samples": {"fid": 7.25}})

@@ -3,20 +3,15 @@ the active submissions' reports by that metric, under pseudonyms the students ch
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from grader.spec import Leaderboard, SpecError, load_spec
+
 from .models import LeaderboardAlias, LeaderboardSetting, Report
-
-
-@dataclass(frozen=True)
-class LeaderboardSpec:
-    metric: str
-    ascending: bool
 
 
 @dataclass(frozen=True)
@@ -27,18 +22,14 @@ class Entry:
     is_you: bool
 
 
-def leaderboard_spec(*, assignment) -> LeaderboardSpec | None:
+def leaderboard_spec(*, assignment) -> Leaderboard | None:
+    """The `[leaderboard]` of the assignment's grader spec, or None (no autograder, no table)."""
     if not assignment.autograder:
         return None
-    path = Path(settings.ASSIGNMENTS_DIR) / assignment.autograder / "spec.toml"
     try:
-        with open(path, "rb") as f:
-            table = tomllib.load(f).get("leaderboard")
-    except OSError:
+        return load_spec(Path(settings.ASSIGNMENTS_DIR) / assignment.autograder).leaderboard
+    except SpecError:
         return None
-    if not isinstance(table, dict) or not isinstance(table.get("metric"), str):
-        return None
-    return LeaderboardSpec(metric=table["metric"], ascending=table.get("order", "asc") != "desc")
 
 
 def _metric(results: dict, name: str) -> float | None:
