@@ -14,6 +14,19 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 FILES = ("autoregressive.py", "vae.py", "flows.py")
 
+# MADE and PixelCNN share the shape of their forward; their docstrings tell them apart.
+MADE_LOGITS = "Logits ``(B, D)`` of the Bernoulli conditionals for inputs ``x`` of shape ``(B, D)``."
+PIXELCNN_LOGITS = "Logits ``(B, 1, H, W)`` for binary images ``x`` of shape ``(B, 1, H, W)``."
+RELU_BETWEEN_LAYERS = (
+    "        for i, layer in enumerate(self.layers):\n            h = layer(h)\n"
+    "            if i < len(self.layers) - 1:\n                h = torch.relu(h)\n"
+)
+
+
+def _forward(docstring: str, loop: str) -> str:
+    return f'        """{docstring}"""\n        h = x\n{loop}        return h'
+
+
 BUGS: dict[str, tuple[str, str, str, str, list[str]]] = {
     "made_output_sees_own_input": (
         "autoregressive.py",
@@ -58,35 +71,15 @@ BUGS: dict[str, tuple[str, str, str, str, list[str]]] = {
     ),
     "made_relu_on_logits": (
         "autoregressive.py",
-        '''        """Logits ``(B, D)`` of the Bernoulli conditionals for inputs ``x`` of shape ``(B, D)``."""
-        h = x
-        for i, layer in enumerate(self.layers):
-            h = layer(h)
-            if i < len(self.layers) - 1:
-                h = torch.relu(h)
-        return h''',
-        '''        """Logits ``(B, D)`` of the Bernoulli conditionals for inputs ``x`` of shape ``(B, D)``."""
-        h = x
-        for layer in self.layers:
-            h = torch.relu(layer(h))  # a ReLU after every layer, the output layer included
-        return h''',
+        _forward(MADE_LOGITS, RELU_BETWEEN_LAYERS),
+        _forward(MADE_LOGITS, "        for layer in self.layers:\n            h = torch.relu(layer(h))  # the output layer too\n"),
         "MADE applies a ReLU after the output layer too: no logit can be negative, so no pixel is more likely 0 than 1.",
         ["made_forward", "made_after_training", "made_log_prob", "made_sample", "made_heldout_bpd"],
     ),
     "pixelcnn_no_relu": (
         "autoregressive.py",
-        '''        """Logits ``(B, 1, H, W)`` for binary images ``x`` of shape ``(B, 1, H, W)``."""
-        h = x
-        for i, layer in enumerate(self.layers):
-            h = layer(h)
-            if i < len(self.layers) - 1:
-                h = torch.relu(h)
-        return h''',
-        '''        """Logits ``(B, 1, H, W)`` for binary images ``x`` of shape ``(B, 1, H, W)``."""
-        h = x
-        for layer in self.layers:
-            h = layer(h)
-        return h''',
+        _forward(PIXELCNN_LOGITS, RELU_BETWEEN_LAYERS),
+        _forward(PIXELCNN_LOGITS, "        for layer in self.layers:\n            h = layer(h)\n"),
         "PixelCNN forgets the ReLU between its masked convolutions: still causal, but one linear map.",
         ["pixelcnn_forward", "pixelcnn_log_prob"],
     ),

@@ -155,7 +155,7 @@ class MADE(nn.Module):
         """Logits ``(B, D)`` of the Bernoulli conditionals for inputs ``x`` of shape ``(B, D)``."""
         h = x
         for layer in self.layers:
-            h = torch.relu(layer(h))  # a ReLU after every layer, the output layer included
+            h = torch.relu(layer(h))  # the output layer too
         return h
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
