@@ -127,9 +127,23 @@ def ddpm_sample(
 ) -> torch.Tensor:
     """Ancestral sampling from x_T ~ N(0, I). Noise is drawn on the CPU from ``generator``:
     first x_T, then one draw per step for t = T−1 … 1 (none at t = 0)."""
-    x = torch.randn(shape, generator=generator).to(device)
+    x_T = torch.randn(shape, generator=generator).to(device)
+    return ddpm_sample_from(tables, eps_model, x_T, generator)
+
+
+@torch.no_grad()
+def ddpm_sample_from(
+    tables: DDPMTables, eps_model: EpsModel, x_T: torch.Tensor, generator: torch.Generator
+) -> torch.Tensor:
+    """Ancestral sampling from a given x_T through t = T−1 … 0. The noise of each step t ≥ 1 is
+    ``torch.randn(x_T.shape, generator=generator, dtype=x_T.dtype)``, drawn on the CPU and moved
+    to x_T's device; none at t = 0."""
+    x = x_T
     for t in reversed(range(tables.T)):
-        noise = torch.randn(shape, generator=generator).to(device) if t > 0 else torch.zeros_like(x)
+        if t > 0:
+            noise = torch.randn(x_T.shape, generator=generator, dtype=x_T.dtype).to(x_T.device)
+        else:
+            noise = torch.zeros_like(x)
         x = ddpm_step(tables, eps_model, x, t, noise)
     return x
 

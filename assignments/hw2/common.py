@@ -23,6 +23,7 @@ T = 1000
 BETA_START, BETA_END = 1e-4, 0.02
 GP_LAMBDA = 10.0
 DDIM_STEPS = 50
+DDIM_FEW_STEPS = 10  # a second DDIM run: the steps argument must be honoured
 ORACLE_MEAN, ORACLE_STD = 2.0, 0.5
 ORACLE_SAMPLES = 10_000
 NUM_SAMPLES = 500  # images drawn with the shipped denoiser for the samples check
@@ -49,6 +50,12 @@ def quadratic_critic(x: torch.Tensor) -> torch.Tensor:
     """D(x) = ½‖x‖² per sample: its gradient is x itself, so the gradient norm differs
     between real points, fake points and interpolates."""
     return 0.5 * x.flatten(1).pow(2).sum(dim=1)
+
+
+def soft_quadratic_critic(x: torch.Tensor) -> torch.Tensor:
+    """D(x) = 0.1‖x‖² per sample: on the penalty's inputs its gradient norms 0.2‖x‖ fall on both
+    sides of 1, so a one-sided penalty (only norms above 1) gives another value."""
+    return 0.1 * x.flatten(1).pow(2).sum(dim=1)
 
 
 class ScaledQuadraticCritic(nn.Module):
@@ -106,6 +113,7 @@ def gan_inputs(seed: int) -> dict[str, torch.Tensor]:
 
 def diffusion_inputs(seed: int) -> dict[str, torch.Tensor]:
     g = gen(seed, "diffusion")
+    gi = gen(seed, "diffusion-images")  # its own stream: the draws above stay as they were
     x0 = torch.randn(T, 3, generator=g, dtype=torch.float64)
     return {
         "t_all": torch.arange(T),
@@ -120,6 +128,8 @@ def diffusion_inputs(seed: int) -> dict[str, torch.Tensor]:
         "ddim_x": torch.randn(16, 5, generator=g, dtype=torch.float64),
         "ddim_eps": torch.randn(16, 5, generator=g, dtype=torch.float64),
         "extra_pair": torch.sort(torch.randperm(T, generator=g)[:2], descending=True).values,
+        # Image-shaped (T, 1, 2, 2): the coefficients must broadcast over every trailing dim.
+        **{k: torch.randn(T, 1, 2, 2, generator=gi, dtype=torch.float64) for k in ("x0_img", "x_t_img")},
     }
 
 
@@ -258,6 +268,21 @@ def metrics_inputs(seed: int) -> dict[str, torch.Tensor]:
         "pr_real_modes": real_modes,
         "pr_gen_one_mode": gen_one_mode,
         "kid_seed": torch.randint(0, 2**31 - 1, (1,), generator=g),
+        **_metrics_edge_cases(seed),
+    }
+
+
+def _metrics_edge_cases(seed: int) -> dict[str, torch.Tensor]:
+    """Sets of unequal size below the KID subset size, and exact ties for precision/recall."""
+    g = gen(seed, "metrics-edge-cases")
+    base = torch.randn(30, 6, generator=g, dtype=torch.float64)
+    return {
+        "kid_small_a": torch.randn(150, 16, generator=g, dtype=torch.float64),
+        "kid_small_b": torch.randn(260, 16, generator=g, dtype=torch.float64) * 1.2 + 0.1,
+        # Every real point four times: its radius (k = 3) is 0, so a generated copy of it lies
+        # exactly on the radius, inside with <=, outside with <.
+        "pr_dup_real": base.repeat_interleave(4, dim=0),
+        "pr_dup_gen": torch.cat([base[:20], torch.randn(30, 6, generator=g, dtype=torch.float64) * 3 + 5]),
     }
 
 

@@ -59,7 +59,7 @@ bugs = {
         "def alphas_cumprod(betas: torch.Tensor) -> torch.Tensor:\n    return torch.cumprod(1 - betas.to(torch.float64), dim=0)",
         "def alphas_cumprod(betas: torch.Tensor) -> torch.Tensor:\n    return torch.cumprod(1 - betas.float(), dim=0)",
         "ᾱ_t is accumulated in float32 (about 1e-5 relative error at t = 999).",
-        ["schedule", "q_sample", "ddpm_loss", "posterior", "ddpm_step", "ddim_step", "ddim_oracle"],
+        ["schedule", "q_sample", "ddpm_loss", "posterior", "ddpm_step", "ddim_step", "ddpm_oracle", "ddim_oracle"],
     ),
     "ddpm_alpha_for_alphabar": (
         "diffusion.py",
@@ -130,6 +130,90 @@ bugs = {
         "    return float(recall), float(precision)",
         "Precision and recall are swapped.",
         ["precision_recall"],
+    ),
+    "pr_strict_less": (
+        "metrics.py",
+        "    precision = (_dist(gen, real) <= real_radii[None, :]).any(dim=1).double().mean()\n"
+        "    recall = (_dist(real, gen) <= gen_radii[None, :]).any(dim=1).double().mean()",
+        "    precision = (_dist(gen, real) < real_radii[None, :]).any(dim=1).double().mean()\n"
+        "    recall = (_dist(real, gen) < gen_radii[None, :]).any(dim=1).double().mean()",
+        "Precision and recall count points strictly inside a radius (<), so a point exactly on it is left out.",
+        ["precision_recall"],
+    ),
+    "kid_uncapped_subset": (
+        "metrics.py",
+        "        i1 = torch.randperm(len(f1), generator=g)[:m].numpy()\n"
+        "        i2 = torch.randperm(len(f2), generator=g)[:m].numpy()",
+        "        i1 = torch.randperm(len(f1), generator=g)[:subset_size].numpy()\n"
+        "        i2 = torch.randperm(len(f2), generator=g)[:subset_size].numpy()",
+        "KID subsets are cut at subset_size, not at min(subset_size, n1, n2): subsets of unequal size.",
+        ["kid"],
+    ),
+    "generator_sigmoid": (
+        "gan.py",
+        "            nn.Tanh(),",
+        "            nn.Sigmoid(),",
+        "The generator ends with a sigmoid: images in [0, 1] where the data lives in [-1, 1].",
+        ["gan_architecture"],
+    ),
+    "discriminator_sigmoid": (
+        "gan.py",
+        "            nn.Linear(2 * width * 7 * 7, 1),\n        )",
+        "            nn.Linear(2 * width * 7 * 7, 1),\n            nn.Sigmoid(),\n        )",
+        "The discriminator returns probabilities, not logits, into losses that apply the log-sigmoid themselves.",
+        ["gan_architecture"],
+    ),
+    "ddpm_sample_skips_t0": (
+        "diffusion.py",
+        "    for t in reversed(range(betas.numel())):",
+        "    for t in reversed(range(1, betas.numel())):",
+        "Ancestral sampling stops at t = 1: the last, noiseless step t = 0 is never taken.",
+        ["ddpm_oracle"],
+    ),
+    "ddpm_sample_global_rng": (
+        "diffusion.py",
+        "            noise = torch.randn(x.shape, generator=generator, dtype=x.dtype).to(x.device)",
+        "            noise = torch.randn_like(x)",
+        "Ancestral sampling draws its noise from the global generator, ignoring the one it is given.",
+        ["ddpm_oracle"],
+    ),
+    "ddpm_step_no_noise_t1": (
+        "diffusion.py",
+        "    if t == 0:\n        return mean",
+        "    if t <= 1:  # Algorithm 2: z = 0 at the last step\n        return mean",
+        "Algorithm 2's 1-based 'z = 0 if t = 1' carried into 0-based code: no noise at t = 1 either.",
+        ["ddpm_step", "ddpm_oracle"],
+    ),
+    "gp_one_sided": (
+        "gan.py",
+        "    return lam * ((norms - 1) ** 2).mean()",
+        "    return lam * ((norms - 1).clamp(min=0) ** 2).mean()",
+        "A one-sided gradient penalty: gradient norms below 1 are not penalised.",
+        ["gradient_penalty"],  # gradient_penalty_graph catches it too on about 60 % of seeds
+    ),
+    "gp_images_only": (
+        "gan.py",
+        "    e = eps.reshape(-1, *([1] * (real.ndim - 1))).to(real.dtype)",
+        "    e = eps.view(-1, 1, 1, 1).to(real.dtype)",
+        "ε is shaped for images (N, C, H, W) only: on (N, D) inputs the interpolates broadcast to (N, 1, N, D): wrong values, no error.",
+        ["gradient_penalty"],
+    ),
+    "posterior_2d_only": (
+        "diffusion.py",
+        "    mean = _at(coef_x0, t, x_t) * x0 + _at(coef_xt, t, x_t) * x_t\n"
+        "    return mean, _at(var, t, x_t).expand_as(x_t), _at(logvar, t, x_t).expand_as(x_t)",
+        "    t = t.long()\n"
+        "    mean = coef_x0[t][:, None].to(x_t.dtype) * x0 + coef_xt[t][:, None].to(x_t.dtype) * x_t\n"
+        "    return mean, var[t][:, None].to(x_t.dtype).expand_as(x_t), logvar[t][:, None].to(x_t.dtype).expand_as(x_t)",
+        "The posterior's coefficients are indexed with [:, None]: right for (N, D) inputs, a crash on images.",
+        ["posterior"],
+    ),
+    "ddim_steps_ignored": (
+        "diffusion.py",
+        "torch.linspace(T - 1, 0, steps, dtype=torch.float64)",
+        "torch.linspace(T - 1, 0, 50, dtype=torch.float64)",
+        "DDIM ignores its steps argument and always takes 50 steps.",
+        ["ddim_oracle"],
     ),
 }
 

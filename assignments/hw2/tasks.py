@@ -118,6 +118,14 @@ def task_gan(ctx: Any) -> None:
     )
     small = common.SmallCritic(r[0].numel(), ctx.seed).to(ctx.device)
     rec.put("gp_small", rec.call("gp_small", lambda: gan.gradient_penalty(small, r, f, e)))
+    rec.put("gp_soft", rec.call("gp_soft", lambda: gan.gradient_penalty(common.soft_quadratic_critic, r, f, e)))
+    rec.put(
+        "gp_flat",
+        rec.call(
+            "gp_flat",
+            lambda: gan.gradient_penalty(common.quadratic_critic, r.flatten(1), f.flatten(1), e),
+        ),
+    )
     scaled = common.ScaledQuadraticCritic(r[0].numel(), ctx.seed).to(ctx.device)
 
     def penalty_grads() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -144,7 +152,17 @@ def task_gan(ctx: Any) -> None:
         n_params = sum(p.numel() for p in g_net.parameters()) + sum(
             p.numel() for p in d_net.parameters()
         )
+        # Every parameter ×10: the generator's output saturates at the ends of its range and the
+        # discriminator's logits grow, which shows a missing tanh or a sigmoid at either end.
+        with torch.no_grad():
+            for p in (*g_net.parameters(), *d_net.parameters()):
+                p.mul_(10)
+            loud_images, loud_logits = g_net(z), d_net(x)
         return {
+            "g_loud_min": loud_images.min(),
+            "g_loud_max": loud_images.max(),
+            "d_loud_min": loud_logits.min(),
+            "d_loud_max": loud_logits.max(),
             "g_shape": torch.tensor(list(images.shape)),
             "g_min": images.min().detach(),
             "g_max": images.max().detach(),
@@ -192,6 +210,15 @@ def task_diffusion(ctx: Any) -> None:
         ),
     )
     rec.put(
+        "posterior_img",
+        rec.call(
+            "posterior_img",
+            lambda: tuple(
+                diffusion.posterior_mean_variance(dev["x0_img"], dev["x_t_img"], t_all, b_dev)
+            ),
+        ),
+    )
+    rec.put(
         "loss",
         rec.call(
             "loss",
@@ -236,12 +263,9 @@ def task_oracle(ctx: Any) -> None:
     b_dev = _dev(ctx, betas)
     g = common.gen(ctx.seed, "oracle-ddpm-noise")
     rec.put("ddpm", rec.call("ddpm", lambda: diffusion.ddpm_sample(oracle, x_T, b_dev, g)))
-    rec.put(
-        "ddim",
-        rec.call(
-            "ddim", lambda: diffusion.ddim_sample(oracle, x_T, b_dev, steps=common.DDIM_STEPS)
-        ),
-    )
+    for steps in (common.DDIM_STEPS, common.DDIM_FEW_STEPS):
+        key = "ddim" if steps == common.DDIM_STEPS else f"ddim_{steps}"
+        rec.put(key, rec.call(key, lambda s=steps: diffusion.ddim_sample(oracle, x_T, b_dev, steps=s)))
     rec.save(ctx, "oracle")
 
 
@@ -305,6 +329,8 @@ def task_metrics(ctx: Any) -> None:
         ),  # one full-set subset: deterministic
         "kid_subsets": (inp["kid_a"], inp["kid_b"], 20, 100, seed),
         "kid_same_subsets": (inp["kid_a"], inp["kid_a"][::-1].copy(), 10, 50, seed + 1),
+        # n1 != n2, both below the subset size: m = min(subset_size, n1, n2).
+        "kid_unequal": (inp["kid_small_a"], inp["kid_small_b"], 5, 1000, seed + 2),
     }
     for key, (x, y, n_sub, size, s) in kid_cases.items():
         rec.put(
@@ -319,6 +345,7 @@ def task_metrics(ctx: Any) -> None:
     pr_cases = {
         "pr_random": (inp["pr_real"], inp["pr_gen"]),
         "pr_one_of_two_modes": (inp["pr_real_modes"], inp["pr_gen_one_mode"]),
+        "pr_exact_ties": (inp["pr_dup_real"], inp["pr_dup_gen"]),
     }
     for key, (real, gen) in pr_cases.items():
         rec.put(
