@@ -13,6 +13,7 @@ MAX_TENSOR_FILE_BYTES = 256 << 20
 MAX_JSON_BYTES = 1 << 20
 MAX_PNG_BYTES = 16 << 20
 MAX_PNG_PIXELS = 4096 * 4096
+MAX_SAFETENSORS_HEADER = 100_000_000  # the limit safetensors itself sets
 ACCEPTED_SUFFIXES = (".safetensors", ".json", ".png")
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,63}$")
 # Pickle protocols 2-5 start with 0x80 <protocol>; torch.save writes a zip (PK\x03\x04).
@@ -101,8 +102,27 @@ def sniff_pickle(path: Path) -> bool:
     return head.startswith(_PICKLE_OR_ZIP)
 
 
+def looks_like_safetensors(path: Path) -> bool:
+    """An 8-byte little-endian length N that fits in the file, then N bytes of a JSON object.
+
+    That length can itself begin like a pickle (a 1,152-byte header is 80 04 00 …, pickle
+    protocol 4), so the sniffer below only runs on files that are not shaped like this. Either
+    way nothing is unpickled: this only decides which message a rejected file gets.
+    """
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        n = int.from_bytes(f.read(8).ljust(8, b"\xff"), "little")
+        if not 2 <= n <= min(size - 8, MAX_SAFETENSORS_HEADER):
+            return False
+        header = f.read(n)
+    try:
+        return isinstance(json.loads(header.decode("utf-8")), dict)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
+
+
 def _refuse_pickle(path: Path) -> None:
-    if sniff_pickle(path):
+    if not looks_like_safetensors(path) and sniff_pickle(path):
         raise ArtifactRejected(f"{path.parent.name}/{path.name} is a pickle (or torch.save zip), "
                                "which the grader never loads: save tensors with ctx.save_tensors")
 

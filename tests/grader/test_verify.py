@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from safetensors.torch import save_file
+from safetensors.torch import save, save_file
 
 from grader.verify import ArtifactMissing, ArtifactRejected, CheckContext, TaskStatus
 
@@ -46,6 +46,29 @@ def test_a_pickle_named_safetensors_is_never_unpickled(out: Path) -> None:
     torch.save({"y": torch.zeros(2)}, out / "t" / "z.safetensors")
     with pytest.raises(ArtifactRejected, match="pickle"):
         _context(out).load_tensors("z")
+
+
+@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+def test_pickles_of_every_protocol_are_refused_by_name(out: Path, protocol: int) -> None:
+    (out / "t" / "y.safetensors").write_bytes(pickle.dumps({"y": _Boom()}, protocol=protocol))
+    with pytest.raises(ArtifactRejected, match="is a pickle"):
+        _context(out).load_tensors("y")
+
+
+@pytest.mark.parametrize("header_bytes", [0x280, 0x380, 0x480, 0x580])
+def test_a_safetensors_header_whose_length_reads_like_a_pickle_is_loaded(out: Path, header_bytes: int) -> None:
+    """The 8-byte header length 0x0480 is b"\\x80\\x04…", pickle protocol 4's first bytes."""
+    for n in range(1, 2000):
+        tensors = {"k" * n: torch.arange(2.0), "x": torch.ones(3)}
+        data = save(tensors)
+        if int.from_bytes(data[:8], "little") == header_bytes:
+            break
+    else:
+        pytest.fail(f"no key length gives a {header_bytes}-byte header")
+    assert data[:2] == bytes([0x80, header_bytes >> 8])
+    (out / "t" / "y.safetensors").write_bytes(data)
+    loaded = _context(out).load_tensors("y")
+    assert torch.equal(loaded["x"], torch.ones(3)) and torch.equal(loaded["k" * n], torch.arange(2.0))
 
 
 def test_garbage_safetensors_is_rejected(out: Path) -> None:
