@@ -137,6 +137,42 @@ def _part(name: str, fn: Callable[[], None]) -> tuple[str, bool, str]:
         return name, False, str(exc)
 
 
+def _errors(ctx, task: str) -> dict[str, str]:
+    """What the task recorded as raised by the student's code (``errors.json``), as data."""
+    try:
+        value = ctx.load_json(task, "errors")
+    except CheckFailed:
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): str(v)[:500] for k, v in value.items()}
+
+
+def _raised(errors: dict[str, str], key: str, what: str) -> None:
+    if key in errors:
+        raise CheckFailed(f"{what} raised {errors[key]}")
+
+
+def _compare_gradients(
+    t: dict[str, torch.Tensor],
+    errors: dict[str, str],
+    prefix: str,
+    model: torch.nn.Module,
+    loss_fn: Callable[[], torch.Tensor],
+    what: str,
+) -> None:
+    """The exported gradients ``prefix.<name>`` against reference autograd of the same loss on
+    the loaded state (float64; a parameter the loss does not reach has gradient 0)."""
+    _raised(errors, prefix, f"the backward pass of {what}")
+    model.zero_grad(set_to_none=True)
+    with torch.enable_grad():
+        loss_fn().backward()
+    for name, p in model.named_parameters():
+        expected = p.grad if p.grad is not None else torch.zeros_like(p)
+        _close(_get(t, f"{prefix}.{name}"), expected, f"gradient of {what} w.r.t. {name}")
+    model.zero_grad(set_to_none=True)
+
+
 # -------------------------------------------------------------------------------- MADE
 def _made(
     t: dict[str, torch.Tensor], prefix: str, d: int, hidden: list[int], what: str
@@ -243,15 +279,37 @@ def check_made_after_training(ctx) -> CheckResult:
 
 def check_made_log_prob(ctx) -> CheckResult:
     t = _tensors(ctx, "autoregressive", "made")
-    made = _made(t, "made_init", C.MADE_D, C.MADE_HIDDEN, "MADE")
+    errors = _errors(ctx, "autoregressive")
     xs = C.all_binary(C.MADE_D)
-    got = _get(t, "made_log_prob_all")
-    with torch.no_grad():
-        _close(got, made.log_prob(xs), "log_prob on binary inputs")
-    total = float(torch.logsumexp(got, 0))
-    if abs(total) > 1e-6:
-        raise CheckFailed(f"sum of p(x) over all 2^{C.MADE_D} binary x is exp({total:.3g}), not 1")
-    return CheckResult(score=1.0, output=f"log_prob exact; sums to 1 over all 2^{C.MADE_D} inputs")
+
+    def exact():
+        made = _made(t, "made_init", C.MADE_D, C.MADE_HIDDEN, "MADE")
+        got = _get(t, "made_log_prob_all")
+        with torch.no_grad():
+            _close(got, made.log_prob(xs), "log_prob on binary inputs")
+        total = float(torch.logsumexp(got, 0))
+        if abs(total) > 1e-6:
+            raise CheckFailed(
+                f"sum of p(x) over all 2^{C.MADE_D} binary x is exp({total:.3g}), not 1"
+            )
+
+    def saturated():
+        _raised(errors, "made_sat", "the MADE with saturated logits")
+        made = _made(t, "made_sat", C.MADE_D, C.MADE_HIDDEN, "MADE (saturated)")
+        with torch.no_grad():
+            _close(
+                _get(t, "made_sat_log_prob_all"),
+                made.log_prob(xs),
+                f"log_prob at saturated logits (median |logit| {C.SAT_LOGIT:.0f}; "
+                "log(sigmoid) and log(1 - sigmoid) lose everything there: use the logits)",
+            )
+
+    return _parts(
+        [
+            _part(f"exact, sums to 1 over all 2^{C.MADE_D} inputs", exact),
+            _part("exact at saturated logits", saturated),
+        ]
+    )
 
 
 def check_made_sample(ctx) -> CheckResult:
@@ -320,36 +378,85 @@ def check_pixelcnn_forward(ctx) -> CheckResult:
     )
 
 
+def _pixelcnn_mask_layers() -> list[tuple[int, int, int, str]]:
+    """``(in, out, kernel, type)`` of every layer, as the PixelCNN docstring specifies."""
+    c, n, k1, k = (C.PIXELCNN[key] for key in ("channels", "n_hidden", "first_kernel", "kernel"))
+    return [(1, c, k1, "A"), *[(c, c, k, "B")] * n, (c, 1, 1, "B")]
+
+
+def _check_pixelcnn_masks(t: dict[str, torch.Tensor], prefix: str) -> None:
+    for i, (c_in, c_out, k, mask_type) in enumerate(_pixelcnn_mask_layers()):
+        got = _get(t, f"{prefix}.layers.{i}.mask")
+        expected = ref_ar.pixelcnn_mask(k, mask_type, c_in, c_out).to(F64)
+        if tuple(got.shape) != tuple(expected.shape):
+            raise CheckFailed(
+                f"layer {i}: mask of shape {tuple(got.shape)}, expected {tuple(expected.shape)}"
+            )
+        bad = got != expected
+        if bad.any():
+            o, j = (int(v) for v in bad.nonzero()[0][:2])
+            raise CheckFailed(
+                f"layer {i} (type {mask_type}, {k}x{k}): the mask of output channel {o}, input "
+                f"channel {j} is {got[o, j].to(torch.int64).tolist()}, the spec's type "
+                f"{mask_type} mask is {expected[o, j].to(torch.int64).tolist()} (rows above the "
+                f"centre, pixels left of the centre{', and the centre' if mask_type == 'B' else ''})"
+            )
+
+
 def check_pixelcnn_causal(ctx) -> CheckResult:
     t = _tensors(ctx, "autoregressive", "pixelcnn")
     x = C.pixelcnn_inputs(ctx.seed)[:2]
-    for prefix in ("init", "trained"):
-        leak = _pixelcnn_leak(_pixelcnn(t, prefix), x)
-        if leak:
-            raise CheckFailed(
-                f"{leak} ({'at init' if prefix == 'init' else 'after 3 optimiser steps'})"
-            )
-    mask_a = _get(t, "init.layers.0.mask")
-    k = mask_a.shape[-1] // 2
-    if (mask_a[..., k, k] != 0).any():
-        raise CheckFailed("the type A mask includes the centre pixel")
-    return CheckResult(
-        score=1.0, output="receptive field causal in raster order, at init and after training"
+
+    def causal(prefix):
+        def fn():
+            leak = _pixelcnn_leak(_pixelcnn(t, prefix), x)
+            if leak:
+                raise CheckFailed(
+                    f"{leak} ({'at init' if prefix == 'init' else 'after 3 optimiser steps'})"
+                )
+
+        return fn
+
+    def masks():
+        for prefix in ("init", "trained"):
+            _check_pixelcnn_masks(t, prefix)
+
+    return _parts(
+        [
+            _part("causal at init (Jacobian)", causal("init")),
+            _part("causal after training (Jacobian)", causal("trained")),
+            _part("type A/B masks as specified (connectivity)", masks),
+        ]
     )
 
 
 def check_pixelcnn_log_prob(ctx) -> CheckResult:
     t = _tensors(ctx, "autoregressive", "pixelcnn")
+    errors = _errors(ctx, "autoregressive")
     net = _pixelcnn(t, "init")
-    xs = C.all_binary(4).view(16, 1, 2, 2)
-    got = _get(t, "log_prob_2x2")
-    with torch.no_grad():
-        _close(got, net.log_prob(xs), "log_prob of the 2x2 images")
-    total = float(torch.logsumexp(got, 0))
-    if abs(total) > 1e-6:
-        raise CheckFailed(f"p(x) over all 16 binary 2x2 images sums to exp({total:.3g}), not 1")
-    return CheckResult(
-        score=1.0, output="exact log-likelihood; sums to 1 over all 2x2 binary images"
+
+    def exact():
+        xs = C.all_binary(4).view(16, 1, 2, 2)
+        got = _get(t, "log_prob_2x2")
+        with torch.no_grad():
+            _close(got, net.log_prob(xs), "log_prob of the 2x2 images")
+        total = float(torch.logsumexp(got, 0))
+        if abs(total) > 1e-6:
+            raise CheckFailed(
+                f"p(x) over all 16 binary 2x2 images sums to exp({total:.3g}), not 1"
+            )
+
+    def gradients():
+        batch = C.pixelcnn_train_batch(ctx.seed)
+        _compare_gradients(
+            t, errors, "init_grad", net, lambda: -net.log_prob(batch).mean(), "-mean(log_prob)"
+        )
+
+    return _parts(
+        [
+            _part("exact, sums to 1 over all 2x2 images", exact),
+            _part("gradients of -mean(log_prob)", gradients),
+        ]
     )
 
 
@@ -399,33 +506,54 @@ def _reference_elbos(
 
 def check_vae_elbo(ctx) -> CheckResult:
     t = _tensors(ctx, "vae", "vae")
+    raised = _errors(ctx, "vae")
     inp = C.vae_inputs(ctx.seed)
     vae = _vae(t, "vae", C.VAE_D, C.VAE_HIDDEN, C.VAE_LATENT)
     x = inp["x"]
-    with torch.no_grad():
-        mu, logvar = vae.encoder(x)
-        _close(_get(t, "enc_mu"), mu, "encoder mean")
-        _close(_get(t, "enc_logvar"), logvar, "encoder log-variance")
-        _close(_get(t, "dec_logits"), vae.decoder(inp["z"]), "decoder logits")
-    eps = torch.randn(
-        (C.VAE_BATCH, C.VAE_LATENT), generator=C.generator(ctx.seed, "vae", "elbo"), dtype=F64
-    )
-    got = _get(t, "elbo")
-    errors = {}
-    for variant, elbo in _reference_elbos(vae, x, eps).items():
-        try:
-            _close(got, elbo.detach(), f"ELBO ({variant})")
-        except CheckFailed as exc:
-            errors[variant] = str(exc)
-            continue
-        vae.zero_grad()
-        (-elbo.mean()).backward()
-        for name, p in vae.named_parameters():
-            _close(_get(t, f"elbo_grad.{name}"), p.grad, f"gradient of -mean(ELBO) w.r.t. {name}")
-        return CheckResult(
-            score=1.0, output=f"ELBO ({variant}) and its gradients match the reference"
+
+    def networks():
+        with torch.no_grad():
+            mu, logvar = vae.encoder(x)
+            _close(_get(t, "enc_mu"), mu, "encoder mean")
+            _close(_get(t, "enc_logvar"), logvar, "encoder log-variance")
+            _close(_get(t, "dec_logits"), vae.decoder(inp["z"]), "decoder logits")
+
+    def elbo_and_gradients():
+        eps = torch.randn(
+            (C.VAE_BATCH, C.VAE_LATENT), generator=C.generator(ctx.seed, "vae", "elbo"), dtype=F64
         )
-    raise CheckFailed(errors["closed-form KL"])
+        got = _get(t, "elbo")
+        errors = {}
+        with torch.enable_grad():
+            elbos = _reference_elbos(vae, x, eps)
+        for variant, elbo in elbos.items():
+            try:
+                _close(got, elbo.detach(), f"ELBO ({variant})")
+            except CheckFailed as exc:
+                errors[variant] = str(exc)
+                continue
+            _compare_gradients(t, raised, "elbo_grad", vae, lambda e=elbo: -e.mean(), "-mean(ELBO)")
+            return
+        raise CheckFailed(errors["closed-form KL"])
+
+    def saturated():
+        _raised(raised, "sat", "the decoder with saturated logits")
+        sat = _vae(t, "sat", C.VAE_D, C.VAE_HIDDEN, C.VAE_LATENT)
+        with torch.no_grad():
+            _close(
+                _get(t, "sat_log_px"),
+                sat.decoder.log_prob(x, inp["z"]),
+                f"decoder log p(x|z) at saturated logits (median |logit| {C.SAT_LOGIT:.0f}; "
+                "log(sigmoid) and log(1 - sigmoid) lose everything there: use the logits)",
+            )
+
+    return _parts(
+        [
+            _part("encoder and decoder outputs", networks),
+            _part("ELBO and its gradients", elbo_and_gradients),
+            _part("log p(x|z) at saturated logits", saturated),
+        ]
+    )
 
 
 def _reference_log_weights(
@@ -437,14 +565,33 @@ def _reference_log_weights(
 
 def check_vae_iwae(ctx) -> CheckResult:
     t = _tensors(ctx, "vae", "vae")
+    errors = _errors(ctx, "vae")
     vae = _vae(t, "vae", C.VAE_D, C.VAE_HIDDEN, C.VAE_LATENT)
     x = C.vae_inputs(ctx.seed)["x"]
-    lw = _reference_log_weights(vae, x, C.IWAE_K, C.generator(ctx.seed, "vae", "lw"))
-    _close(_get(t, "log_weights"), lw, "log-weights log p(x, z_i) - log q(z_i | x)")
-    _close(
-        _get(t, "iwae"), torch.logsumexp(lw, 0) - math.log(C.IWAE_K), f"IWAE bound (k = {C.IWAE_K})"
+
+    def values():
+        lw = _reference_log_weights(vae, x, C.IWAE_K, C.generator(ctx.seed, "vae", "lw"))
+        _close(_get(t, "log_weights"), lw, "log-weights log p(x, z_i) - log q(z_i | x)")
+        _close(
+            _get(t, "iwae"),
+            torch.logsumexp(lw, 0) - math.log(C.IWAE_K),
+            f"IWAE bound (k = {C.IWAE_K})",
+        )
+
+    def gradients():
+        def loss():
+            g = C.generator(ctx.seed, "vae", "lw")
+            lw = vae.log_weights(x, C.IWAE_K, generator=g)
+            return -(torch.logsumexp(lw, 0) - math.log(C.IWAE_K)).mean()
+
+        _compare_gradients(t, errors, "iwae_grad", vae, loss, f"-mean(IWAE_{C.IWAE_K})")
+
+    return _parts(
+        [
+            _part("log-weights and IWAE bound", values),
+            _part(f"gradients of -mean(IWAE_{C.IWAE_K})", gradients),
+        ]
     )
-    return CheckResult(score=1.0, output="log-weights and IWAE bound match the reference")
 
 
 def bound_means(ctx) -> dict[str, float]:
@@ -478,10 +625,13 @@ def check_vae_iwae_stable(ctx) -> CheckResult:
 
     def bound(key, lw, scale):
         expected = torch.logsumexp(lw.to(F64), 0) - math.log(lw.shape[0])
+        offsets = lw.to(F64).mean(0)
         _close(
             _get(t, key),
             expected,
-            f"iwae_bound at log-weights near {float(lw.mean()):.0f}",
+            f"iwae_bound at log-weights between {float(offsets.min()):.0f} and "
+            f"{float(offsets.max()):.0f}, one level per example (the maximum must be taken "
+            "per example)",
             scale=scale,
         )
 
@@ -532,8 +682,23 @@ def _flow_parts(layer, x, y, logdet, x_rec, label: str) -> list[tuple[str, bool,
     ]
 
 
+def _flow_gradient_part(
+    t: dict[str, torch.Tensor],
+    errors: dict[str, str],
+    prefix: str,
+    layer: torch.nn.Module,
+    loss_fn: Callable[[], torch.Tensor],
+    label: str,
+) -> tuple[str, bool, str]:
+    return _part(
+        f"{label} gradients",
+        lambda: _compare_gradients(t, errors, prefix, layer, loss_fn, f"{label}: -mean(log p(x))"),
+    )
+
+
 def check_flow_coupling(ctx) -> CheckResult:
     t = _tensors(ctx, "flows", "coupling")
+    errors = _errors(ctx, "flows")
     x = C.flow_inputs(ctx.seed)["x"]
     results = []
     for name, mask_type, parity in (
@@ -555,27 +720,70 @@ def check_flow_coupling(ctx) -> CheckResult:
             _get(t, f"{name}_x_rec"),
             f"{mask_type}/{parity}",
         )
+        results.append(
+            _flow_gradient_part(
+                t,
+                errors,
+                f"{name}_grad",
+                layer,
+                lambda layer=layer: C.flow_nll(*layer(x)),
+                f"{mask_type}/{parity}",
+            )
+        )
     return _parts(results)
+
+
+def _normalised(y: torch.Tensor) -> tuple[bool, list[float], list[float]]:
+    """Per-channel mean within 1e-6 of 0 and (biased) standard deviation within 2e-3 of 1."""
+    mean = y.mean(dim=(0, 2, 3))
+    std = y.std(dim=(0, 2, 3), unbiased=False)
+    ok = bool((mean.abs() <= 1e-6).all() and ((std - 1).abs() <= 2e-3).all())
+    return ok, [round(float(v), 4) for v in mean], [round(float(v), 4) for v in std]
 
 
 def check_flow_actnorm(ctx) -> CheckResult:
     t = _tensors(ctx, "flows", "actnorm")
+    errors = _errors(ctx, "flows")
     inp = C.flow_inputs(ctx.seed)
-    y0 = _get(t, "y_init")
-    mean = y0.mean(dim=(0, 2, 3))
-    std = y0.std(dim=(0, 2, 3), unbiased=False)
-    if (mean.abs() > 1e-6).any() or ((std - 1).abs() > 2e-3).any():
+    ok, mean, std = _normalised(_get(t, "y_init"))
+    if not ok:
         raise CheckFailed(
-            f"after the data-dependent init, channel means {mean.tolist()} and standard deviations {std.tolist()} "
+            f"after the data-dependent init, channel means {mean} and standard deviations {std} "
             "of the first batch's output should be 0 and 1"
         )
     layer = _load(ref_flows.ActNorm(C.FLOW_SHAPE[0]), t, "actnorm", "ActNorm")
     if not bool(layer.initialized):
         raise CheckFailed("the initialized buffer is 0 after the first forward")
+    # The stored parameters (after a second training batch) are what the first batch implies:
+    # y = x_init * exp(log_scale) + bias has channel means 0 and standard deviations 1.
+    with torch.no_grad():
+        ok, mean, std = _normalised(layer(inp["x_init"])[0])
+    if not ok:
+        raise CheckFailed(
+            "the stored log_scale and bias, after a second training batch, do not normalise the "
+            f"first batch (channel means {mean}, standard deviations {std}): the init must set "
+            "y = x * exp(log_scale) + bias to mean 0 and std 1 on the first batch, and run only "
+            "once (while initialized == 0)"
+        )
+    # SGD on the parameters an optimiser built before the first forward holds must move the
+    # module's parameters. (Where the student's backward raised, the gradient part says so.)
+    for name in ("bias", "log_scale") if "actnorm_sgd" not in errors else ():
+        if torch.equal(_get(t, f"actnorm_sgd.{name}"), _get(t, f"actnorm.{name}")):
+            raise CheckFailed(
+                f"after {C.ACTNORM_SGD_STEPS} SGD steps on the parameters that an optimiser built "
+                f"before the first forward holds, {name} did not change: the data-dependent init "
+                "must write into the existing Parameters (copy_ under no_grad), not assign new "
+                "ones, and the loss must reach them"
+            )
     x = inp["x"]
-    return _parts(
-        _flow_parts(layer, x, _get(t, "y"), _get(t, "logdet"), _get(t, "x_rec"), "ActNorm")
+    results = _flow_parts(layer, x, _get(t, "y"), _get(t, "logdet"), _get(t, "x_rec"), "ActNorm")
+    layer.train()  # initialized == 1: training mode must not initialise again
+    results.append(
+        _flow_gradient_part(
+            t, errors, "actnorm_grad", layer, lambda: C.flow_nll(*layer(x)), "ActNorm"
+        )
     )
+    return _parts(results)
 
 
 def check_flow_invconv(ctx) -> CheckResult:
@@ -625,6 +833,8 @@ def check_flow_log_prob(ctx) -> CheckResult:
         with torch.no_grad():
             _close(_get(t, "log_prob"), flow.log_prob(x), "Flow.log_prob")
 
+    errors = _errors(ctx, "flows")
+
     def sample():
         z = torch.randn(
             (C.FLOW_BATCH, *C.FLOW_SHAPE),
@@ -639,7 +849,13 @@ def check_flow_log_prob(ctx) -> CheckResult:
                 scale=10.0,
             )
 
-    results += [_part("log_prob", log_prob), _part("sample", sample)]
+    results += [
+        _part("log_prob", log_prob),
+        _part("sample", sample),
+        _flow_gradient_part(
+            t, errors, "flow_grad", flow, lambda: -flow.log_prob(x).mean(), "Flow"
+        ),
+    ]
     return _parts(results)
 
 

@@ -21,11 +21,14 @@ MADE_LR = 1e-2
 SMALL_D = 4
 SMALL_HIDDEN = [8]
 SMALL_WEIGHT_GAIN = 3.0
-SMALL_N_SAMPLES = 4000
+SMALL_N_SAMPLES = 16000  # a wrong sampling order gives chi-square > 100 in every order
 
 PIXELCNN = {"channels": 8, "n_hidden": 2, "first_kernel": 5, "kernel": 3}
 PIXELCNN_SIZE = 8
 PIXELCNN_TRAIN_STEPS = 3
+# saturated-logit tests: the last layer is scaled so that the median |logit| is this large
+# (float64: sigmoid(l) rounds to exactly 1 above l = 37)
+SAT_LOGIT = 40.0
 
 # ---------------------------------------------------------------- VAE (exact checks)
 VAE_D = 20
@@ -41,12 +44,18 @@ BIG_HIDDEN = [16]
 BIG_LATENT = 2
 BIG_DECODER_GAIN = 8.0
 BIG_K = 10
+# iwae_bound inputs: one offset per example (column), thousands of nats apart, so one max over
+# the whole tensor underflows every column but one; per-example logsumexp is exact
+LW64_OFFSETS = (-10.0, -1000.0, -5000.0, -300.0, -2500.0, -50.0, -7000.0, -600.0)
+LW32_OFFSETS = (-300.0, -20.0, -150.0, -600.0, -80.0, -450.0, -5.0, -250.0)
 
 # ---------------------------------------------------------------- flows (exact checks)
 FLOW_SHAPE = (2, 4, 4)
 FLOW_HIDDEN = 8
 FLOW_BATCH = 4
 PERTURB_SCALE = 0.3
+ACTNORM_SGD_STEPS = 2  # SGD steps through the parameters held since before the first forward
+ACTNORM_SGD_LR = 0.05
 
 # ---------------------------------------------------------------- training runs
 IMAGE_SIZE = 14  # Fashion-MNIST, 2x2 average-pooled
@@ -95,12 +104,21 @@ def _scrambled_order(d: int, g: torch.Generator) -> torch.Tensor:
             return order
 
 
+def _non_involution_order(d: int, g: torch.Generator) -> torch.Tensor:
+    """A random permutation that is not its own inverse (``order[order] != arange``): sampling
+    in ``argsort(order)`` instead of ``order`` then visits the variables in another order."""
+    while True:
+        order = torch.randperm(d, generator=g)
+        if not torch.equal(order[order], torch.arange(d)):
+            return order
+
+
 def made_order(seed: int) -> torch.Tensor:
     return _scrambled_order(MADE_D, generator(seed, "made", "order"))
 
 
 def small_order(seed: int) -> torch.Tensor:
-    return _scrambled_order(SMALL_D, generator(seed, "small", "order"))
+    return _non_involution_order(SMALL_D, generator(seed, "small", "order"))
 
 
 def made_inputs(seed: int) -> torch.Tensor:
@@ -137,9 +155,13 @@ def vae_inputs(seed: int) -> dict[str, torch.Tensor]:
         "kl_logvar": 2 * torch.randn(VAE_BATCH, VAE_LATENT, generator=g, dtype=f64),
         "r_mu": torch.randn(VAE_BATCH, VAE_LATENT, generator=g, dtype=f64),
         "r_logvar": torch.randn(VAE_BATCH, VAE_LATENT, generator=g, dtype=f64),
-        # log-weights far below exp's float64 range: exp() underflows to 0 for all of them
-        "lw64": -5000.0 + 50.0 * torch.randn(10, 8, generator=g, dtype=f64),
-        "lw32": (-300.0 + 20.0 * torch.randn(10, 8, generator=g, dtype=f64)).float(),
+        # log-weights (k = 10, 8 examples) mostly far below exp's range, with one offset per
+        # example: the examples lie thousands (float64) or hundreds (float32) of nats apart
+        "lw64": torch.tensor(LW64_OFFSETS, dtype=f64)
+        + 50.0 * torch.randn(10, 8, generator=g, dtype=f64),
+        "lw32": (
+            torch.tensor(LW32_OFFSETS, dtype=f64) + 20.0 * torch.randn(10, 8, generator=g, dtype=f64)
+        ).float(),
         "x_big": (torch.rand(8, BIG_D, generator=g, dtype=f64) < 0.5).double(),
     }
 
@@ -158,6 +180,13 @@ def flow_inputs(seed: int) -> dict[str, torch.Tensor]:
         "w_neg": perturbed_weight(g, FLOW_SHAPE[0], negative=True),
         "w_pos": perturbed_weight(g, FLOW_SHAPE[0], negative=False),
     }
+
+
+def flow_nll(y: torch.Tensor, logdet: torch.Tensor) -> torch.Tensor:
+    """``-mean log p(x)`` of a flow with output ``y`` and per-example ``logdet`` (standard-normal
+    base): the loss whose gradients the flow checks compare."""
+    log_base = -0.5 * (math.log(2 * math.pi) + y.pow(2)).flatten(1).sum(1)
+    return -(log_base + logdet).mean()
 
 
 def perturbed_weight(g: torch.Generator, c: int, negative: bool) -> torch.Tensor:

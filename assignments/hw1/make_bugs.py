@@ -23,6 +23,17 @@ RELU_BETWEEN_LAYERS = (
 )
 
 
+ACTNORM_INIT_AND_FORWARD = (
+    "        self.bias.copy_(-mean * torch.exp(self.log_scale))\n"
+    "        self.initialized.fill_(1)\n\n"
+    "    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:\n"
+    "        if self.training and not bool(self.initialized):\n"
+    "            self.initialize(x)\n"
+    "        _, _, h, w = x.shape\n"
+    "        y = x * torch.exp(self.log_scale) + self.bias\n"
+)
+
+
 def _forward(docstring: str, loop: str) -> str:
     return f'        """{docstring}"""\n        h = x\n{loop}        return h'
 
@@ -38,6 +49,8 @@ BUGS: dict[str, tuple[str, str, str, str, list[str]]] = {
             "made_connectivity",
             "made_after_training",
             "made_log_prob",
+            # the sampler cannot follow exp(log_prob) of a non-autoregressive model
+            "made_sample",
             "made_heldout_bpd",
         ],
     ),
@@ -166,6 +179,120 @@ BUGS: dict[str, tuple[str, str, str, str, list[str]]] = {
         "        self.initialized.fill_(1)",
         "ActNorm skips the data-dependent initialisation (stays at scale 1, bias 0).",
         ["flow_actnorm"],
+    ),
+    # ---- caught since the red-team round of HW1 (one realistic mistake each)
+    "iwae_global_max": (
+        "vae.py",
+        "    return torch.logsumexp(log_w, dim=0) - math.log(log_w.shape[0])",
+        "    m = log_w.max()  # one max for the whole tensor instead of one per example\n"
+        "    return m + torch.log(torch.exp(log_w - m).mean(0))",
+        "The IWAE bound shifts by one global max instead of a per-example max: -inf for every example far below the best one.",
+        ["vae_iwae_stable"],
+    ),
+    "made_sample_inverse_order": (
+        "autoregressive.py",
+        "        for d in self.order.tolist():",
+        "        for d in torch.argsort(self.order).tolist():  # confuses order with positions",
+        "sample() visits the variables in argsort(order) (the positions) instead of order: right only for orders that are their own inverse.",
+        ["made_sample"],
+    ),
+    "pixelcnn_type_b_excludes_centre": (
+        "autoregressive.py",
+        '    mask[k // 2, : k // 2 + (mask_type == "B")] = 1',
+        "    mask[k // 2, : k // 2] = 1",
+        "The type B mask leaves out the centre, like type A: still causal, but each hidden layer loses its own position.",
+        ["pixelcnn_causal"],
+    ),
+    "pixelcnn_mask_no_left_pixels": (
+        "autoregressive.py",
+        '    mask[k // 2, : k // 2 + (mask_type == "B")] = 1',
+        '    if mask_type == "B":\n        mask[k // 2, k // 2] = 1  # forgot the pixels left of the centre',
+        "The masks leave out the pixels left of the centre on the centre row: still causal, but blind to the left.",
+        ["pixelcnn_causal"],
+    ),
+    "pixelcnn_weight_data_no_grad": (
+        "autoregressive.py",
+        "            x, self.weight * self.mask, self.bias, padding=cast(tuple[int, int], self.padding)",
+        "            x, self.weight.data * self.mask, self.bias, padding=cast(tuple[int, int], self.padding)",
+        "MaskedConv2d multiplies weight.data by the mask: the convolution weights never get a gradient (only the biases train).",
+        ["pixelcnn_log_prob"],
+    ),
+    "made_bce_on_sigmoid": (
+        "autoregressive.py",
+        "        logits = self(x)\n        return -F.binary_cross_entropy_with_logits(logits, x, reduction=\"none\").sum(-1)",
+        "        p = torch.sigmoid(self(x))\n        return -F.binary_cross_entropy(p, x, reduction=\"none\").sum(-1)",
+        "MADE.log_prob takes the binary cross-entropy of sigmoid(logits): log(1 - p) is clamped at -100 once sigmoid rounds to 1 (logit > 37).",
+        ["made_log_prob"],
+    ),
+    "vae_bce_on_sigmoid": (
+        "vae.py",
+        '        return -F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(-1)',
+        '        return -F.binary_cross_entropy(torch.sigmoid(logits), x, reduction="none").sum(-1)',
+        "The decoder's log p(x|z) is the binary cross-entropy of sigmoid(logits): wrong (clamped at -100) at saturated logits.",
+        ["vae_elbo", "vae_iwae_stable"],
+    ),
+    "vae_naive_log_sigmoid": (
+        "vae.py",
+        '        return -F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(-1)',
+        "        p = torch.sigmoid(logits)\n        return (x * torch.log(p) + (1 - x) * torch.log(1 - p)).sum(-1)",
+        "The decoder's log p(x|z) as x log(sigmoid) + (1 - x) log(1 - sigmoid): -inf or NaN at saturated logits.",
+        ["vae_elbo", "vae_iwae_stable"],
+    ),
+    "iwae_samples_detached": (
+        "vae.py",
+        "        z = mu + torch.exp(0.5 * logvar) * eps\n        log_q",
+        "        with torch.no_grad():  # \"samples don't need gradients\"\n"
+        "            z = mu + torch.exp(0.5 * logvar) * eps\n        log_q",
+        "log_weights draws z under no_grad: the IWAE bound's value is right, its gradient misses the reparameterisation path.",
+        ["vae_iwae"],
+    ),
+    "actnorm_init_every_batch": (
+        "flows.py",
+        "        if self.training and not bool(self.initialized):",
+        "        if self.training:  # forgot to test self.initialized",
+        "ActNorm re-initialises on every training batch: the parameters follow the last batch's statistics instead of training.",
+        ["flow_actnorm"],
+    ),
+    "actnorm_bias_unscaled": (
+        "flows.py",
+        ACTNORM_INIT_AND_FORWARD,
+        "        self.bias.copy_(-mean)  # forgot to scale the bias: should be -mean / std\n"
+        "        self.initialized.fill_(1)\n\n"
+        "    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:\n"
+        "        _, _, h, w = x.shape\n"
+        "        if self.training and not bool(self.initialized):\n"
+        "            self.initialize(x)\n"
+        "            # first batch: return it normalised directly\n"
+        "            mean = x.mean(dim=(0, 2, 3), keepdim=True)\n"
+        "            std = x.std(dim=(0, 2, 3), keepdim=True, unbiased=False)\n"
+        "            y = (x - mean) / (std + 1e-6)\n"
+        "        else:\n"
+        "            y = x * torch.exp(self.log_scale) + self.bias\n",
+        "ActNorm's init forgets to scale the bias (bias = -mean, not -mean / std); the first batch is normalised directly, so only the stored parameters are wrong.",
+        ["flow_actnorm"],
+    ),
+    "actnorm_init_replaces_parameters": (
+        "flows.py",
+        "        self.log_scale.copy_(-torch.log(std + 1e-6))\n"
+        "        self.bias.copy_(-mean * torch.exp(self.log_scale))",
+        "        self.log_scale = nn.Parameter(-torch.log(std + 1e-6))  # new Parameters:\n"
+        "        self.bias = nn.Parameter(-mean * torch.exp(self.log_scale))  # the optimiser keeps the old",
+        "ActNorm's init assigns new nn.Parameters: an optimiser built before the first forward keeps updating the old ones.",
+        ["flow_actnorm"],
+    ),
+    "actnorm_logdet_item_no_grad": (
+        "flows.py",
+        "        logdet = (h * w * self.log_scale.sum()).expand(x.shape[0])",
+        "        logdet = x.new_full((x.shape[0],), h * w * self.log_scale.sum().item())",
+        "ActNorm's log-det goes through .item(): right value, but no gradient reaches log_scale through it.",
+        ["flow_actnorm", "flow_log_prob"],
+    ),
+    "coupling_inplace_tanh": (
+        "flows.py",
+        "        return (1 - m) * torch.tanh(s_raw), (1 - m) * t",
+        "        s = torch.tanh(s_raw)\n        s.mul_(1 - m)  # in place, to save memory\n        return s, (1 - m) * t",
+        "The coupling masks tanh's output in place: forward is right, backward raises (tanh's gradient needs its output).",
+        ["flow_coupling", "flow_log_prob"],
     ),
 }
 

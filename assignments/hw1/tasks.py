@@ -40,6 +40,45 @@ def _perturb(module: torch.nn.Module, g: torch.Generator) -> None:
             p.add_((C.PERTURB_SCALE * torch.randn(p.shape, generator=g, dtype=F64)).to(p))
 
 
+def _error(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _gradients(
+    module: torch.nn.Module,
+    loss_fn,
+    prefix: str,
+    out: dict[str, torch.Tensor],
+    errors: dict[str, str],
+) -> None:
+    """Export ``d loss / d p`` of every named parameter as ``prefix.<name>`` (zeros where no
+    gradient arrives). An error in the forward or the backward is recorded in ``errors`` under
+    ``prefix`` instead of ending the task: only the checks' gradient parts fail."""
+    module.zero_grad(set_to_none=True)
+    try:
+        loss_fn().backward()
+        grads = {
+            f"{prefix}.{name}": p.grad.detach().clone()
+            if p.grad is not None
+            else torch.zeros_like(p.detach())
+            for name, p in module.named_parameters()
+        }
+    except Exception as exc:  # noqa: BLE001 - the student's backward failed: a failed part
+        errors[prefix] = _error(exc)
+        return
+    finally:
+        module.zero_grad(set_to_none=True)
+    out.update(grads)
+
+
+def _scale_last_layer(layer: torch.nn.Module, logits: torch.Tensor) -> None:
+    """Scale a linear output layer so that the median |logit| becomes ``C.SAT_LOGIT``."""
+    gain = C.SAT_LOGIT / logits.detach().abs().median().clamp_min(1e-12)
+    with torch.no_grad():
+        layer.weight.mul_(gain)
+        layer.bias.mul_(gain)
+
+
 class _Adam:
     """Adam (Kingma and Ba), as torch.optim.Adam with its defaults.
 
@@ -77,6 +116,7 @@ def task_autoregressive(ctx) -> None:
     ar = ctx.import_student("autoregressive")
     dev, seed = ctx.device, ctx.seed
     out: dict[str, torch.Tensor] = {}
+    errors: dict[str, str] = {}
 
     # MADE in a secret order, at init and after a few optimiser steps.
     order = C.made_order(seed)
@@ -95,6 +135,19 @@ def task_autoregressive(ctx) -> None:
         opt.step()
     out.update(_state(made, "made_trained"))
     out["made_trained_logits"] = made(x)
+
+    # The same MADE with its output layer scaled: saturated logits (median |logit| 40).
+    try:
+        sat = ar.MADE(C.MADE_D, list(C.MADE_HIDDEN), order=order.tolist(), seed=seed % 2**31).to(
+            dev, F64
+        )
+        xs = C.all_binary(C.MADE_D).to(dev)
+        _scale_last_layer(sat.layers[-1], sat(xs))
+        with torch.no_grad():
+            out["made_sat_log_prob_all"] = sat.log_prob(xs)
+        out.update(_state(sat, "made_sat"))
+    except Exception as exc:  # noqa: BLE001 - fails only the saturated-logits part
+        errors["made_sat"] = _error(exc)
     ctx.save_tensors("made", out)
 
     # A small MADE with sharp conditionals, to check the sampler's distribution.
@@ -120,8 +173,9 @@ def task_autoregressive(ctx) -> None:
     out = _state(net, "init")
     out["init_logits"] = net(px)
     out["log_prob_2x2"] = net.log_prob(C.all_binary(4).view(16, 1, 2, 2).to(dev))
-    opt = _Adam(net.parameters(), lr=1e-2)
     batch = C.pixelcnn_train_batch(seed).to(dev)
+    _gradients(net, lambda: -net.log_prob(batch).mean(), "init_grad", out, errors)
+    opt = _Adam(net.parameters(), lr=1e-2)
     for _ in range(C.PIXELCNN_TRAIN_STEPS):
         opt.zero_grad()
         (-net.log_prob(batch).mean()).backward()
@@ -129,6 +183,7 @@ def task_autoregressive(ctx) -> None:
     out.update(_state(net, "trained"))
     out["trained_logits"] = net(px)
     ctx.save_tensors("pixelcnn", out)
+    ctx.save_json("errors", errors)
 
 
 # -------------------------------------------------------------------------------- VAE
@@ -158,12 +213,25 @@ def task_vae(ctx) -> None:
         r_logvar.grad if r_logvar.grad is not None else torch.zeros_like(r_logvar)
     )
 
-    vae.zero_grad()
+    errors: dict[str, str] = {}
     elbo = vae.elbo(x, generator=C.generator(seed, "vae", "elbo"))
     out["elbo"] = elbo.detach()
-    (-elbo.mean()).backward()
-    for name, p in vae.named_parameters():
-        out[f"elbo_grad.{name}"] = p.grad if p.grad is not None else torch.zeros_like(p)
+    _gradients(vae, lambda: -elbo.mean(), "elbo_grad", out, errors)
+
+    def iwae_loss():
+        return -vae.iwae(x, C.IWAE_K, generator=C.generator(seed, "vae", "lw")).mean()
+
+    _gradients(vae, iwae_loss, "iwae_grad", out, errors)
+
+    # log p(x|z) of a decoder whose last layer is scaled: saturated logits (median |logit| 40).
+    try:
+        sat = V.VAE(C.VAE_D, list(C.VAE_HIDDEN), C.VAE_LATENT, seed=seed % 2**31).to(dev, F64)
+        _scale_last_layer(sat.decoder.net[-1], sat.decoder(inp["z"]))
+        with torch.no_grad():
+            out["sat_log_px"] = sat.decoder.log_prob(x, inp["z"])
+        out.update(_state(sat, "sat"))
+    except Exception as exc:  # noqa: BLE001 - fails only the saturated-logits part
+        errors["sat"] = _error(exc)
 
     with torch.no_grad():
         out["log_weights"] = vae.log_weights(x, C.IWAE_K, generator=C.generator(seed, "vae", "lw"))
@@ -179,6 +247,7 @@ def task_vae(ctx) -> None:
         )
         out["big_iwae"] = big.iwae(inp["x_big"], C.BIG_K, generator=C.generator(seed, "vae", "big"))
     ctx.save_tensors("vae", out)
+    ctx.save_json("errors", errors)
 
 
 # -------------------------------------------------------------------------------- flows
@@ -189,6 +258,7 @@ def task_flows(ctx) -> None:
     channels = C.FLOW_SHAPE[0]
     x = inp["x"]
     out: dict[str, torch.Tensor] = {}
+    errors: dict[str, str] = {}
 
     couplings = {
         "cb0": Fl.AffineCoupling(channels, C.FLOW_HIDDEN, "checkerboard", 0),
@@ -201,17 +271,31 @@ def task_flows(ctx) -> None:
         y, logdet = layer(x)
         out.update(_state(layer, name))
         out[f"{name}_y"], out[f"{name}_logdet"], out[f"{name}_x_rec"] = y, logdet, layer.inverse(y)
+        _gradients(layer, lambda layer=layer: C.flow_nll(*layer(x)), f"{name}_grad", out, errors)
     ctx.save_tensors("coupling", out)
 
     # ActNorm: data-dependent init on the first training batch, then a second batch.
     out = {}
     an = Fl.ActNorm(channels).to(dev, F64)
     an.train()
+    held = list(an.parameters())  # what an optimiser built before the first forward holds
     y_init, _ = an(inp["x_init"])
     out["y_init"] = y_init
     y, logdet = an(x)
     out.update(_state(an, "actnorm"))
     out["y"], out["logdet"], out["x_rec"] = y, logdet, an.inverse(y)
+    _gradients(an, lambda: C.flow_nll(*an(x)), "actnorm_grad", out, errors)
+    # A few SGD steps (training mode) on the parameters held since before the first forward.
+    try:
+        for _ in range(C.ACTNORM_SGD_STEPS):
+            grads = torch.autograd.grad(C.flow_nll(*an(x)), held, allow_unused=True)
+            with torch.no_grad():
+                for p, g in zip(held, grads, strict=True):
+                    if g is not None:
+                        p.sub_(C.ACTNORM_SGD_LR * g)
+        out.update(_state(an, "actnorm_sgd"))
+    except Exception as exc:  # noqa: BLE001 - fails only the ActNorm check
+        errors["actnorm_sgd"] = _error(exc)
     ctx.save_tensors("actnorm", out)
 
     # 1x1 convolution at non-orthogonal weights of both determinant signs.
@@ -245,7 +329,9 @@ def task_flows(ctx) -> None:
     out = _state(flow, "flow")
     out["z"], out["logdet"], out["log_prob"] = z, logdet, flow.log_prob(x)
     out["samples"] = flow.sample(C.FLOW_BATCH, generator=C.generator(seed, "flows", "sample"))
+    _gradients(flow, lambda: -flow.log_prob(x).mean(), "flow_grad", out, errors)
     ctx.save_tensors("flow", out)
+    ctx.save_json("errors", errors)
 
 
 # -------------------------------------------------------------------------------- training runs

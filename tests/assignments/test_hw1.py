@@ -110,3 +110,31 @@ def test_starter_gets_zero_without_breaking_the_grader(trusted_reports):
     assert summary["gradable"], summary["output"]
     assert summary["score"] == 0, _explain(summary)
     assert all("NotImplementedError" in output for _, _, _, output in summary["tests"])
+
+
+def _hw1_module(name: str):
+    import importlib.util
+    import sys
+
+    key = f"hw1_{name}" if name == "common" else f"hw1_test_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, HW1 / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
+def test_secret_inputs_catch_what_they_are_for():
+    import torch
+
+    common = _hw1_module("common")
+    for seed in range(300):
+        # the sampler's order is never its own inverse: sampling in argsort(order) differs
+        order = common.small_order(seed)
+        assert not torch.equal(order[order], torch.arange(order.numel())), seed
+    inputs = common.vae_inputs(SEED)
+    # iwae_bound: the examples lie further apart than exp's range (745 in float64, 104 in float32)
+    for key, gap in (("lw64", 745), ("lw32", 104)):
+        per_example = inputs[key].double().mean(0)
+        assert float(per_example.max() - per_example.min()) > 4 * gap, key

@@ -60,7 +60,8 @@ class ActNorm(nn.Module):
     a buffer ``initialized`` (``torch.tensor(0, dtype=torch.uint8)``). The first forward call in
     training mode while ``initialized == 0`` sets ``log_scale`` and ``bias`` from that batch so
     that every output channel has mean 0 and standard deviation 1, then sets ``initialized``
-    to 1.
+    to 1. Write those values into the existing parameters (e.g. ``copy_`` under
+    ``torch.no_grad()``): an optimiser built before the first forward must keep training them.
     """
 
     def __init__(self, channels: int) -> None:
