@@ -132,6 +132,20 @@ def made_train_batch(seed: int) -> torch.Tensor:
     return (torch.rand(64, MADE_D, generator=g, dtype=torch.float64) < 0.4).double()
 
 
+PIXELCNN_N_SAMPLES = 16000
+PIXELCNN_PAIR_STEPS = 150  # Adam steps on correlated_2x2: pixels come to depend on each other
+
+
+def correlated_2x2(seed: int) -> torch.Tensor:
+    """2x2 binary images whose pixels agree (all 0 or all 1), each flipped with probability 0.1:
+    a model of them makes every pixel depend on the ones before, so a sampler that draws a
+    pixel without conditioning on those already drawn is far off."""
+    g = generator(seed, "pixelcnn", "correlated")
+    base = (torch.rand(256, 1, 1, 1, generator=g, dtype=torch.float64) < 0.5).to(torch.float64)
+    flip = (torch.rand(256, 1, 2, 2, generator=g, dtype=torch.float64) < 0.1).to(torch.float64)
+    return (base.expand(256, 1, 2, 2) - flip).abs()
+
+
 def pixelcnn_inputs(seed: int) -> torch.Tensor:
     g = generator(seed, "pixelcnn", "x")
     return torch.rand(4, 1, PIXELCNN_SIZE, PIXELCNN_SIZE, generator=g, dtype=torch.float64)

@@ -96,6 +96,17 @@ BUGS: dict[str, tuple[str, str, str, str, list[str]]] = {
         "PixelCNN forgets the ReLU between its masked convolutions: still causal, but one linear map.",
         ["pixelcnn_forward", "pixelcnn_log_prob"],
     ),
+    "pixelcnn_sample_one_pass": (
+        "autoregressive.py",
+        "        for i in range(height):\n            for j in range(width):\n"
+        "                p = torch.sigmoid(self(x)[:, 0, i, j])",
+        "        probs = torch.sigmoid(self(x))  # one forward pass for the whole image\n"
+        "        for i in range(height):\n            for j in range(width):\n"
+        "                p = probs[:, 0, i, j]",
+        "PixelCNN.sample computes the logits once, on the empty image: every pixel is drawn "
+        "without the pixels before it.",
+        ["pixelcnn_log_prob"],
+    ),
     "vae_kl_mean_over_latents": (
         "vae.py",
         "    return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(-1)",

@@ -183,6 +183,23 @@ def task_autoregressive(ctx) -> None:
     out.update(_state(net, "trained"))
     out["trained_logits"] = net(px)
     ctx.save_tensors("pixelcnn", out)
+
+    # The sampler, on a PixelCNN trained on 2x2 images whose pixels agree.
+    try:
+        pair = ar.PixelCNN(**C.PIXELCNN, seed=seed % 2**31).to(dev, F64)
+        data = C.correlated_2x2(seed).to(dev)
+        opt = _Adam(pair.parameters(), lr=2e-2)
+        for _ in range(C.PIXELCNN_PAIR_STEPS):
+            opt.zero_grad()
+            (-pair.log_prob(data).mean()).backward()
+            opt.step()
+        with torch.no_grad():
+            samples = pair.sample(
+                C.PIXELCNN_N_SAMPLES, 2, 2, generator=C.generator(seed, "pixelcnn", "sample")
+            )
+        ctx.save_tensors("pixelcnn_sample", {**_state(pair, "pair"), "samples": samples})
+    except Exception as exc:  # noqa: BLE001 - the student's code may raise anything
+        errors["pixelcnn_sample"] = _error(exc)
     ctx.save_json("errors", errors)
 
 
