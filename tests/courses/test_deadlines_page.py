@@ -2,6 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
+
 from hub.courses.models import Assignment
 from hub.submissions.deadlines import deadline_effective_for
 

@@ -2,10 +2,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.urls import reverse
-from hub.courses.models import Membership
-from hub.courses.selectors import schedule_weeks, upcoming_deadlines
 from icalendar import Calendar
 from rest_framework.test import APIClient
+
+from hub.courses.models import Membership
+from hub.courses.selectors import schedule_weeks, upcoming_deadlines
 
 pytestmark = pytest.mark.django_db
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+
 from hub.courses.models import Assignment, Course, GradeComponent, Session
 from hub.courses.services import course_import_syllabus
 from hub.courses.syllabus import SyllabusError, parse_syllabus

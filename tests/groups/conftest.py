@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+
 from hub.courses.models import Membership
 from hub.groups.models import GroupSet
 from hub.groups.services import group_set_create

@@ -1,11 +1,12 @@
 from decimal import Decimal
 
 import pytest
+from rest_framework.test import APIClient
+
 from hub.courses.models import Assignment
 from hub.groups.models import Group, GroupSet, SlotAssignment
 from hub.groups.selectors import member_grade_for
 from hub.groups.services import group_create, group_join
-from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
 

@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
+
 from hub.groups.models import GroupMembership, SlotAssignment
 from hub.groups.services import group_create, group_join, slot_choose
 

@@ -2,6 +2,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+
 from hub.groups.models import Group, GroupMembership, GroupSet, SlotAssignment
 from hub.groups.services import group_create, group_join
 
@@ -176,6 +177,7 @@ def test_member_sees_the_groups_report_on_the_group_page(
     course, discussion_set, student, other_student
 ):
     from django.utils import timezone
+
     from hub.courses.models import Assignment
     from hub.submissions.models import Lateness, Submission
 

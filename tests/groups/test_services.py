@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
+
 from hub.courses.models import Assignment, Session
 from hub.groups.models import Group, GroupMembership, GroupSet, PresentationSlot, SlotAssignment
 from hub.groups.selectors import (

@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
+
 from hub.groups.services import group_create
 from hub.groups.topics import paper_url_key_for, topic_key_for
 
