@@ -71,6 +71,15 @@ def _gradients(
     out.update(grads)
 
 
+def _fit(module: torch.nn.Module, loss_fn, steps: int, lr: float) -> None:
+    """``steps`` full-batch Adam steps on ``loss_fn()``."""
+    opt = _Adam(module.parameters(), lr=lr)
+    for _ in range(steps):
+        opt.zero_grad()
+        loss_fn().backward()
+        opt.step()
+
+
 def _scale_last_layer(layer: torch.nn.Module, logits: torch.Tensor) -> None:
     """Scale a linear output layer so that the median |logit| becomes ``C.SAT_LOGIT``."""
     gain = C.SAT_LOGIT / logits.detach().abs().median().clamp_min(1e-12)
@@ -127,12 +136,8 @@ def task_autoregressive(ctx) -> None:
     out.update(_state(made, "made_init"))
     out["made_init_logits"] = made(x)
     out["made_log_prob_all"] = made.log_prob(C.all_binary(C.MADE_D).to(dev))
-    opt = _Adam(made.parameters(), lr=C.MADE_LR)
     batch = C.made_train_batch(seed).to(dev)
-    for _ in range(C.MADE_TRAIN_STEPS):
-        opt.zero_grad()
-        (-made.log_prob(batch).mean()).backward()
-        opt.step()
+    _fit(made, lambda: -made.log_prob(batch).mean(), C.MADE_TRAIN_STEPS, C.MADE_LR)
     out.update(_state(made, "made_trained"))
     out["made_trained_logits"] = made(x)
 
@@ -175,11 +180,7 @@ def task_autoregressive(ctx) -> None:
     out["log_prob_2x2"] = net.log_prob(C.all_binary(4).view(16, 1, 2, 2).to(dev))
     batch = C.pixelcnn_train_batch(seed).to(dev)
     _gradients(net, lambda: -net.log_prob(batch).mean(), "init_grad", out, errors)
-    opt = _Adam(net.parameters(), lr=1e-2)
-    for _ in range(C.PIXELCNN_TRAIN_STEPS):
-        opt.zero_grad()
-        (-net.log_prob(batch).mean()).backward()
-        opt.step()
+    _fit(net, lambda: -net.log_prob(batch).mean(), C.PIXELCNN_TRAIN_STEPS, 1e-2)
     out.update(_state(net, "trained"))
     out["trained_logits"] = net(px)
     ctx.save_tensors("pixelcnn", out)
@@ -188,11 +189,7 @@ def task_autoregressive(ctx) -> None:
     try:
         pair = ar.PixelCNN(**C.PIXELCNN, seed=seed % 2**31).to(dev, F64)
         data = C.correlated_2x2(seed).to(dev)
-        opt = _Adam(pair.parameters(), lr=2e-2)
-        for _ in range(C.PIXELCNN_PAIR_STEPS):
-            opt.zero_grad()
-            (-pair.log_prob(data).mean()).backward()
-            opt.step()
+        _fit(pair, lambda: -pair.log_prob(data).mean(), C.PIXELCNN_PAIR_STEPS, 2e-2)
         with torch.no_grad():
             samples = pair.sample(
                 C.PIXELCNN_N_SAMPLES, 2, 2, generator=C.generator(seed, "pixelcnn", "sample")
